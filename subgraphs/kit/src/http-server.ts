@@ -1,0 +1,126 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+
+/** Largest request body a subgraph accepts; the gateway sends plans, never uploads. */
+const MAX_BODY_BYTES = 1_000_000;
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  /** Name for logs, e.g. "custom". */
+  readonly name: string;
+  readonly schema: GraphQLSchema;
+  readonly logger: Logger;
+  /** Loopback by default: subgraphs sit behind the gateway. */
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  /** Builds the per-request context (DataLoaders, caller). */
+  readonly context: (request: { headers: HeaderMap; requestId: string }) => Promise<TContext> | TContext;
+  /** Show stack traces in errors (development only). */
+  readonly includeStacktrace?: boolean;
+}
+
+export interface RunningSubgraph {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw Object.assign(new Error('body too large'), { status: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+/**
+ * Serves a subgraph schema over HTTP: POST/GET /graphql through Apollo Server, /healthz for
+ * liveness. Plain node:http so the kit needs no web framework.
+ */
+export async function startSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<RunningSubgraph> {
+  const { logger, name } = options;
+  const apollo = new ApolloServer<TContext>({
+    schema: options.schema,
+    includeStacktraceInErrorResponses: options.includeStacktrace ?? false,
+    csrfPrevention: true,
+    logger: { debug: () => {}, info: () => {}, warn: (m) => logger.warn({ subgraph: name }, String(m)), error: (m) => logger.error({ subgraph: name }, String(m)) },
+  });
+  await apollo.start();
+
+  const server: Server = createServer((req, res) => {
+    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    const url = new URL(req.url ?? '/', 'http://subgraph');
+    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: name });
+    if (url.pathname !== '/graphql' && url.pathname !== '/') return sendJson(res, 404, { error: 'not found' });
+    void (async () => {
+      try {
+        const headers = new HeaderMap();
+        for (const [key, value] of Object.entries(req.headers)) {
+          if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+        }
+        const raw = req.method === 'POST' ? await readBody(req) : '';
+        let body: unknown = raw;
+        if (raw && (headers.get('content-type') ?? '').includes('json')) {
+          try { body = JSON.parse(raw); } catch {
+            return sendJson(res, 400, { errors: [{ message: 'The request body is not valid JSON.', extensions: { code: 'BAD_REQUEST' } }] });
+          }
+        }
+        const response = await apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+          context: () => Promise.resolve(options.context({ headers, requestId })),
+        });
+        const outHeaders: Record<string, string> = { 'x-request-id': requestId };
+        for (const [key, value] of response.headers) outHeaders[key] = value;
+        res.writeHead(response.status ?? 200, outHeaders);
+        if (response.body.kind === 'complete') {
+          res.end(response.body.string);
+        } else {
+          for await (const chunk of response.body.asyncIterator) res.write(chunk);
+          res.end();
+        }
+      } catch (error) {
+        const status = (error as { status?: number }).status ?? 500;
+        logger.error({ err: error, requestId, subgraph: name }, 'subgraph request failed');
+        if (!res.headersSent) {
+          sendJson(res, status, { errors: [{ message: status === 413 ? 'The request is too large.' : 'Internal error.', extensions: { code: status === 413 ? 'BAD_REQUEST' : 'INTERNAL' } }] });
+        } else {
+          res.end();
+        }
+      }
+    })();
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const url = `http://${host}:${port}/graphql`;
+  logger.info({ subgraph: name, url }, 'subgraph listening');
+  return {
+    url,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}
