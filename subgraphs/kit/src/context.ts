@@ -1,0 +1,67 @@
+import DataLoader from 'dataloader';
+import type { Logger } from 'pino';
+import { subjectRefKey, type CallContext, type SegmentationRecord, type SeriesRecord, type StudyRecord, type SubjectRef } from './adapter.js';
+import { withDeadline } from './deadline.js';
+import type { AccessPolicy, Caller } from './privacy/access-policy.js';
+import type { SiteRuntime } from './site-runtime.js';
+
+/** Per-site batch loaders, created lazily per request so batches never mix callers. */
+export interface SiteLoaders {
+  readonly studies: DataLoader<SubjectRef, StudyRecord[], string>;
+  readonly series: DataLoader<string, SeriesRecord[]>;
+  readonly segmentations: DataLoader<string, SegmentationRecord[]>;
+}
+
+export interface ProviderContext {
+  readonly caller: Caller;
+  readonly requestId: string;
+  readonly logger: Logger;
+  /** One clock reading per request, so every grant check in it agrees. */
+  readonly now: Date;
+  readonly policy: AccessPolicy;
+  loadersFor(site: SiteRuntime): SiteLoaders;
+}
+
+function batched<K, V>(
+  site: SiteRuntime,
+  logger: Logger,
+  load: (keys: readonly K[], ctx: CallContext) => Promise<ReadonlyMap<string, V[]>>,
+  keyOf: (key: K) => string,
+): DataLoader<K, V[], string> {
+  return new DataLoader<K, V[], string>(
+    async (keys) => {
+      const found = await withDeadline(site.config.deadlineMs, logger, (ctx) => load(keys, ctx));
+      return keys.map((key) => found.get(keyOf(key)) ?? []);
+    },
+    { cacheKeyFn: keyOf, maxBatchSize: 1000 },
+  );
+}
+
+export function createProviderContext(options: {
+  caller: Caller;
+  requestId: string;
+  logger: Logger;
+  policy: AccessPolicy;
+}): ProviderContext {
+  const loaders = new Map<string, SiteLoaders>();
+  const logger = options.logger.child({ requestId: options.requestId });
+  return {
+    caller: options.caller,
+    requestId: options.requestId,
+    logger,
+    now: new Date(),
+    policy: options.policy,
+    loadersFor(site) {
+      let siteLoaders = loaders.get(site.id);
+      if (!siteLoaders) {
+        siteLoaders = {
+          studies: batched(site, logger, (refs, ctx) => site.adapter.listStudies(refs, ctx), subjectRefKey),
+          series: batched(site, logger, (ids: readonly string[], ctx) => site.adapter.listSeries(ids, ctx), (id) => id),
+          segmentations: batched(site, logger, (ids: readonly string[], ctx) => site.adapter.listSegmentations(ids, ctx), (id) => id),
+        };
+        loaders.set(site.id, siteLoaders);
+      }
+      return siteLoaders;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { HeaderMap } from '@apollo/server';
+import { parse, type GraphQLSchema } from 'graphql';
+import { pino, type Logger } from 'pino';
+import type { CreateAdapter } from './adapter.js';
+import { createProviderContext, type ProviderContext } from './context.js';
+import { grantBasedPolicy, ANONYMOUS, type AccessPolicy, type Caller } from './privacy/access-policy.js';
+import type { SiteConfig } from './registry.js';
+import { buildProviderResolvers, type ResolverMap } from './resolvers/build-resolvers.js';
+import { buildProviderTypeDefs, kindTypeNames } from './schema.js';
+import { SiteRuntime } from './site-runtime.js';
+import { startSubgraphServer, type RunningSubgraph } from './http-server.js';
+
+export interface ProviderSubgraphOptions {
+  /** The repository kind, e.g. "custom"; names the GraphQL types (CustomProvider, ...). */
+  readonly kind: string;
+  /** Registry entries; only those of this kind are served. */
+  readonly sites: readonly SiteConfig[];
+  readonly createAdapter: CreateAdapter;
+  /** Deployment secret keying subject pseudonyms (HMAC); at least 16 characters. */
+  readonly pseudonymSecret: string;
+  /** Decides record-level access and exact counts. Default: only under an unexpired grant. */
+  readonly accessPolicy?: AccessPolicy;
+  /** Who is calling, from request headers. Default: everyone is anonymous. */
+  readonly resolveCaller?: (headers: HeaderMap) => Caller | Promise<Caller>;
+  readonly logger?: Logger;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly fetch?: typeof fetch;
+  /** Extra SDL of the kind (extend type ...) and its resolvers. */
+  readonly extraTypeDefs?: string;
+  readonly extraResolvers?: ResolverMap;
+}
+
+export interface ProviderSubgraph {
+  readonly kind: string;
+  readonly typeDefs: string;
+  readonly schema: GraphQLSchema;
+  readonly sites: ReadonlyMap<string, SiteRuntime>;
+  /** Builds the per-request context (caller, DataLoaders). */
+  createContext(request: { headers: HeaderMap; requestId: string }): Promise<ProviderContext>;
+  /** Serves the subgraph over HTTP (loopback, port 0 = any free port by default). */
+  listen(options?: { port?: number; host?: string }): Promise<RunningSubgraph>;
+  /** Closes every adapter. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a kind subgraph that implements the provider contract for every site of its kind:
+ * SDL, resolvers, privacy policy, per-request loaders. Pure construction plus one adapter
+ * per site; nothing listens until `listen` is called.
+ */
+export async function createProviderSubgraph(options: ProviderSubgraphOptions): Promise<ProviderSubgraph> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  if (options.pseudonymSecret.length < 16) throw new Error('pseudonymSecret must be at least 16 characters');
+  const sites = new Map<string, SiteRuntime>();
+  for (const site of options.sites.filter((s) => s.kind === options.kind)) {
+    const adapter = await options.createAdapter(site, {
+      logger: logger.child({ site: site.id }),
+      env: options.env ?? {},
+      fetch: options.fetch ?? globalThis.fetch,
+    });
+    sites.set(site.id, new SiteRuntime(site, adapter, logger.child({ site: site.id })));
+  }
+  const typeDefs = buildProviderTypeDefs(options.kind, options.extraTypeDefs);
+  const resolvers = buildProviderResolvers({ kind: options.kind, types: kindTypeNames(options.kind), sites, pseudonymSecret: options.pseudonymSecret });
+  for (const [type, fields] of Object.entries(options.extraResolvers ?? {})) {
+    resolvers[type] = { ...resolvers[type], ...fields };
+  }
+  // buildSubgraphSchema's resolver map type is not exported from its public entry point.
+  const schema = buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers: resolvers as never });
+  const policy = options.accessPolicy ?? grantBasedPolicy;
+  const resolveCaller = options.resolveCaller ?? (() => ANONYMOUS);
+
+  const subgraph: ProviderSubgraph = {
+    kind: options.kind,
+    typeDefs,
+    schema,
+    sites,
+    async createContext({ headers, requestId }) {
+      return createProviderContext({ caller: await resolveCaller(headers), requestId, logger, policy });
+    },
+    listen(listenOptions = {}) {
+      return startSubgraphServer<ProviderContext>({
+        name: options.kind,
+        schema,
+        logger,
+        host: listenOptions.host,
+        port: listenOptions.port,
+        context: (request) => subgraph.createContext(request),
+      });
+    },
+    async close() {
+      await Promise.all([...sites.values()].map((site) => site.adapter.close?.()));
+    },
+  };
+  return subgraph;
+}

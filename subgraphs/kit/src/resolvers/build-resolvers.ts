@@ -1,0 +1,165 @@
+import type { ProviderContext } from '../context.js';
+import { normalizeCriteria, type CohortCriteriaInput } from '../criteria.js';
+import { codedError, toProviderError } from '../errors.js';
+import { parseGraphId, pseudonymise, toGraphId } from '../ids.js';
+import { connectionFromList, toConnection, toPageWindow, type PageArgs } from '../pagination.js';
+import { scrubFreeText, toAgeBand } from '../privacy/scrub.js';
+import type { KindTypeNames } from '../schema.js';
+import type { SiteRuntime } from '../site-runtime.js';
+import { withDeadline } from '../deadline.js';
+import { resolveSiteCohort, statusOf } from './cohort.js';
+import type { DatasetObject, ProviderObject, SegmentationObject, SeriesObject, StudyObject, SubjectObject } from './objects.js';
+
+export interface ResolverOptions {
+  readonly kind: string;
+  readonly types: KindTypeNames;
+  readonly sites: ReadonlyMap<string, SiteRuntime>;
+  /** Deployment secret keying subject pseudonyms. */
+  readonly pseudonymSecret: string;
+}
+
+/** Refuses record-level access unless the policy grants it; reveals nothing about the data. */
+function assertMayReadRecords(context: ProviderContext, datasetId: string): void {
+  if (context.policy.canReadRecords(context.caller, datasetId, context.now)) return;
+  if (context.caller.id === undefined) {
+    throw codedError('UNAUTHENTICATED', 'Record-level data needs a signed-in caller with a grant for the dataset.');
+  }
+  throw codedError('FORBIDDEN', 'You hold no grant for this dataset.');
+}
+
+/** Record-level adapter failures become coded errors on the field, stamped with the site. */
+async function recordCall<T>(site: SiteRuntime, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const providerError = toProviderError(error);
+    throw codedError(providerError.code, providerError.message, { site: site.id, status: statusOf(providerError) });
+  }
+}
+
+/** Resolvers by type name, then field name, in the shape buildSubgraphSchema takes. */
+export type ResolverMap = Record<string, Record<string, unknown>>;
+
+export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
+  const { kind, types, sites, pseudonymSecret } = options;
+
+  const datasetFromId = (id: string): DatasetObject | null => {
+    const parsed = parseGraphId(id);
+    const site = parsed && parsed.kind === kind ? sites.get(parsed.siteId) : undefined;
+    return parsed && site ? { id, localId: parsed.localId, site } : null;
+  };
+
+  const datasetTotal = async (dataset: DatasetObject, field: 'subjects' | 'studies' | 'series') => {
+    const totals = await recordCall(dataset.site, () => dataset.site.datasetTotals());
+    const record = totals.get(dataset.localId);
+    if (!record) return null;
+    // Published totals of a dataset are catalogue metadata; below the site's threshold
+    // they are withheld like any other small count.
+    return record.subjects < dataset.site.config.privacy.minCount ? null : record[field];
+  };
+
+  return {
+    Provider: { __resolveType: () => types.provider },
+    Dataset: { __resolveType: () => types.dataset },
+    Subject: { __resolveType: () => types.subject },
+    Study: { __resolveType: () => types.study },
+    Series: { __resolveType: () => types.series },
+    Segmentation: { __resolveType: () => types.segmentation },
+
+    [types.provider]: {
+      __resolveReference(reference: { id: string }): ProviderObject | null {
+        const site = sites.get(reference.id);
+        return site ? { id: site.id, site } : null;
+      },
+      async status(provider: ProviderObject) {
+        const described = await provider.site.describe();
+        if (described.ok) {
+          return { status: 'OK', latencyMs: described.latencyMs, apiVersion: described.value.apiVersion ?? null, exactCriteria: described.value.exactCriteria, message: null };
+        }
+        return { status: statusOf(described.error), latencyMs: described.latencyMs, apiVersion: null, exactCriteria: [], message: described.error.message };
+      },
+      cohort(provider: ProviderObject, args: { criteria: CohortCriteriaInput }, context: ProviderContext) {
+        return resolveSiteCohort(provider.site, kind, normalizeCriteria(args.criteria), context);
+      },
+    },
+
+    [types.dataset]: {
+      __resolveReference(reference: { id: string }): DatasetObject | null {
+        return datasetFromId(reference.id);
+      },
+      subjectCount: (dataset: DatasetObject) => datasetTotal(dataset, 'subjects'),
+      studyCount: (dataset: DatasetObject) => datasetTotal(dataset, 'studies'),
+      seriesCount: (dataset: DatasetObject) => datasetTotal(dataset, 'series'),
+      async subjects(dataset: DatasetObject, args: PageArgs, context: ProviderContext) {
+        assertMayReadRecords(context, dataset.id);
+        const window = toPageWindow(args);
+        const { site } = dataset;
+        const page = await recordCall(site, () => withDeadline(site.config.deadlineMs, context.logger, (ctx) =>
+          site.adapter.listSubjects(dataset.localId, { offset: window.offset, limit: window.limit }, ctx)));
+        const subjects = page.items.map((record): SubjectObject => ({
+          id: toGraphId(site.id, kind, pseudonymise(pseudonymSecret, site.id, record.nativePatientId)),
+          site,
+          datasetId: dataset.id,
+          ref: { nativePatientId: record.nativePatientId, datasetLocalId: record.datasetLocalId },
+          record,
+        }));
+        return toConnection(subjects, window, page.totalCount);
+      },
+    },
+
+    [types.subject]: {
+      sex: (subject: SubjectObject) => subject.record.sex,
+      ageBand: (subject: SubjectObject) => toAgeBand(subject.record.ageAtDiagnosis),
+      diagnosis: (subject: SubjectObject) => subject.record.diagnosis ?? null,
+      yearOfDiagnosis: (subject: SubjectObject) => subject.record.yearOfDiagnosis ?? null,
+      async studies(subject: SubjectObject, args: PageArgs, context: ProviderContext) {
+        assertMayReadRecords(context, subject.datasetId);
+        const { site } = subject;
+        const records = await recordCall(site, () => context.loadersFor(site).studies.load(subject.ref));
+        const studies = records.map((record): StudyObject => ({ id: toGraphId(site.id, kind, record.localId), site, datasetId: subject.datasetId, record }));
+        return connectionFromList(studies, args);
+      },
+    },
+
+    [types.study]: {
+      studyInstanceUid: (study: StudyObject) => study.record.studyInstanceUid,
+      year: (study: StudyObject) => study.record.year ?? null,
+      modalities: (study: StudyObject) => study.record.modalities,
+      bodyPart: (study: StudyObject) => study.record.bodyPart ?? null,
+      description: (study: StudyObject) => scrubFreeText(study.record.description),
+      async series(study: StudyObject, args: PageArgs, context: ProviderContext) {
+        assertMayReadRecords(context, study.datasetId);
+        const { site } = study;
+        const records = await recordCall(site, () => context.loadersFor(site).series.load(study.record.localId));
+        const series = records.map((record): SeriesObject => ({ id: toGraphId(site.id, kind, record.localId), site, datasetId: study.datasetId, record }));
+        return connectionFromList(series, args, 50);
+      },
+    },
+
+    [types.series]: {
+      seriesInstanceUid: (series: SeriesObject) => series.record.seriesInstanceUid,
+      modality: (series: SeriesObject) => series.record.modality,
+      bodyPart: (series: SeriesObject) => series.record.bodyPart ?? null,
+      manufacturer: (series: SeriesObject) => series.record.manufacturer ?? null,
+      description: (series: SeriesObject) => scrubFreeText(series.record.description),
+      instanceCount: (series: SeriesObject) => series.record.instanceCount ?? null,
+      // Kinds that can stream images add a retrieve route; an index-only repository has none.
+      retrieveUrl: (series: SeriesObject, _args: unknown, context: ProviderContext) => {
+        assertMayReadRecords(context, series.datasetId);
+        return null;
+      },
+      async segmentations(series: SeriesObject, _args: unknown, context: ProviderContext) {
+        assertMayReadRecords(context, series.datasetId);
+        const { site } = series;
+        const records = await recordCall(site, () => context.loadersFor(site).segmentations.load(series.record.localId));
+        return records.map((record): SegmentationObject => ({ id: toGraphId(site.id, kind, record.localId), record }));
+      },
+    },
+
+    [types.segmentation]: {
+      format: (segmentation: SegmentationObject) => segmentation.record.format,
+      seriesInstanceUid: (segmentation: SegmentationObject) => segmentation.record.seriesInstanceUid ?? null,
+      label: (segmentation: SegmentationObject) => scrubFreeText(segmentation.record.label),
+    },
+  };
+}

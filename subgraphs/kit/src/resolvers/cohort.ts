@@ -1,0 +1,105 @@
+import type { CohortCountRecord, CountsRecord, CriteriaField } from '../adapter.js';
+import type { ProviderContext } from '../context.js';
+import { toSiteCriteria, type NormalizedCriteria } from '../criteria.js';
+import { settleWithDeadline } from '../deadline.js';
+import type { ProviderError } from '../errors.js';
+import { toGraphId } from '../ids.js';
+import { protectCount, UNAVAILABLE_COUNT, type ProtectedCount } from '../privacy/protect-count.js';
+import type { SiteRuntime } from '../site-runtime.js';
+import type { DatasetObject } from './objects.js';
+
+export type SiteStatus = 'OK' | 'PARTIAL' | 'TIMEOUT' | 'UNREACHABLE' | 'ERROR';
+
+export interface ProviderCohortResult {
+  readonly status: SiteStatus;
+  readonly latencyMs: number | null;
+  readonly subjects: ProtectedCount;
+  readonly studies: ProtectedCount;
+  readonly series: ProtectedCount;
+  readonly datasets: readonly { dataset: DatasetObject; subjects: ProtectedCount; studies: ProtectedCount; series: ProtectedCount }[];
+  readonly unsupportedCriteria: readonly CriteriaField[];
+  readonly errorCode: string | null;
+}
+
+export function statusOf(error: ProviderError): SiteStatus {
+  switch (error.code) {
+    case 'PROVIDER_TIMEOUT': return 'TIMEOUT';
+    case 'PROVIDER_UNAVAILABLE': return 'UNREACHABLE';
+    default: return 'ERROR';
+  }
+}
+
+const EMPTY: CohortCountRecord = { subjects: 0, studies: 0, series: 0, byDataset: [], unsupportedCriteria: [] };
+
+/**
+ * Counts a cohort at one site and protects every count before it leaves. Never throws for
+ * a site failure: the failure becomes the cohort's status, so other sites still answer.
+ */
+export async function resolveSiteCohort(
+  site: SiteRuntime,
+  kind: string,
+  criteria: NormalizedCriteria,
+  context: ProviderContext,
+): Promise<ProviderCohortResult> {
+  const siteCriteria = toSiteCriteria(criteria, site.id, kind);
+  const started = performance.now();
+  let counts: CohortCountRecord = EMPTY;
+  let unsupported: CriteriaField[] = [];
+  if (siteCriteria) {
+    const described = await site.describe();
+    if (!described.ok) return failed(described.error, described.latencyMs, site, context);
+    const exact = new Set<CriteriaField>([...described.value.exactCriteria, 'datasetIds', 'providerIds']);
+    const outcome = await settleWithDeadline(site.config.deadlineMs, context.logger, (ctx) => site.adapter.countCohort(siteCriteria, ctx));
+    if (!outcome.ok) return failed(outcome.error, Math.round(performance.now() - started), site, context);
+    counts = outcome.value;
+    unsupported = [...new Set([...criteria.fields.filter((field) => !exact.has(field)), ...counts.unsupportedCriteria])];
+  }
+  const thresholds = site.config.privacy;
+  const datasets = counts.byDataset
+    .map((row) => {
+      const id = toGraphId(site.id, kind, row.datasetLocalId);
+      const exactForDataset = context.policy.canSeeExactCounts(context.caller, id, context.now);
+      return {
+        dataset: { id, localId: row.datasetLocalId, site },
+        ...protectAll(row, thresholds, exactForDataset),
+      };
+    })
+    // A dataset whose matching subjects fall below the threshold is left out, so the list
+    // does not reveal that it holds one to k-1 of them.
+    .filter((row) => row.subjects.precision !== 'SUPPRESSED' && (row.subjects.value ?? 0) > 0)
+    .sort((a, b) => a.dataset.id.localeCompare(b.dataset.id));
+  // The site's own totals are exact only when every dataset it counted is granted.
+  const exactTotal = counts.byDataset.length > 0 && counts.byDataset.every((row) =>
+    context.policy.canSeeExactCounts(context.caller, toGraphId(site.id, kind, row.datasetLocalId), context.now));
+  context.logger.debug({ site: site.id, fields: criteria.fields }, 'cohort counted');
+  return {
+    status: unsupported.length > 0 ? 'PARTIAL' : 'OK',
+    latencyMs: Math.round(performance.now() - started),
+    ...protectAll(counts, thresholds, exactTotal),
+    datasets,
+    unsupportedCriteria: unsupported,
+    errorCode: null,
+  };
+}
+
+function protectAll(counts: CountsRecord, thresholds: SiteRuntime['config']['privacy'], exact: boolean) {
+  return {
+    subjects: protectCount(counts.subjects, thresholds, exact),
+    studies: protectCount(counts.studies, thresholds, exact),
+    series: protectCount(counts.series, thresholds, exact),
+  };
+}
+
+function failed(error: ProviderError, latencyMs: number, site: SiteRuntime, context: ProviderContext): ProviderCohortResult {
+  context.logger.warn({ site: site.id, code: error.code, err: error.cause ?? error }, 'site failed to count a cohort');
+  return {
+    status: statusOf(error),
+    latencyMs,
+    subjects: UNAVAILABLE_COUNT,
+    studies: UNAVAILABLE_COUNT,
+    series: UNAVAILABLE_COUNT,
+    datasets: [],
+    unsupportedCriteria: [],
+    errorCode: error.code,
+  };
+}

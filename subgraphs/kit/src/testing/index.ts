@@ -1,0 +1,2 @@
+export { describeProviderConformance, type ConformanceTarget } from './conformance.js';
+export { createInMemoryAdapter, buildFixtureRows, rowMatches, countRows, type SeriesRow } from './in-memory-adapter.js';
