@@ -22,7 +22,7 @@ describe('cursor pagination', () => {
     const seen: number[] = [];
     let after: string | null = null;
     for (;;) {
-      const page = connectionFromList(all, { first: 5, after });
+      const page: ReturnType<typeof connectionFromList<number>> = connectionFromList(all, { first: 5, after });
       expect(page.totalCount).toBe(23);
       seen.push(...page.nodes);
       if (!page.pageInfo.hasNextPage) break;

@@ -1,0 +1,257 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from './config.js';
+import type { GatewayContext } from './context.js';
+import { createGraphiQL } from './graphiql.js';
+import { HttpError, graphQLErrorBody, readBody, sendJson, toHeaderMap, writeGraphQLResponse } from './http.js';
+import { createErrorFormatter, useErrorMasking } from './plugins/use-error-masking.js';
+import { useInputErrors } from './plugins/use-input-errors.js';
+import { createRequestContext, DEFAULT_REQUEST_ID_HEADER, useRequestId } from './plugins/use-request-id.js';
+import { checkReadiness } from './readiness.js';
+import { SubgraphDataSource } from './subgraph-data-source.js';
+import { applySubgraphUrlOverrides, readSubgraphEndpoints, type SubgraphEndpoint } from './supergraph.js';
+
+/** Largest operation body accepted; queries are small, uploads go elsewhere. */
+const MAX_BODY_BYTES = 1_000_000;
+/** Each subgraph must answer the readiness probe within this. */
+const READINESS_TIMEOUT_MS = 2_000;
+const GRAPHQL_PATH = '/graphql';
+const GRAPHIQL_PATH = '/graphiql';
+
+export interface CreateGatewayOptions {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  /** The supergraph SDL; when absent, start() reads `config.supergraphPath`. */
+  readonly supergraphSdl?: string;
+}
+
+export interface Gateway {
+  /** Loads the supergraph, starts Apollo and listens. Resolves with the GraphQL endpoint URL. */
+  start(): Promise<{ url: string }>;
+  /** Stops listening, closes open connections and stops Apollo. Safe to call twice. */
+  stop(): Promise<void>;
+  /** The GraphQL endpoint URL (`http://host:port/graphql`); throws before start(). */
+  readonly url: string;
+}
+
+interface Running {
+  readonly server: Server;
+  readonly apollo: ApolloServer<GatewayContext>;
+  readonly url: string;
+}
+
+/** Apollo's logger interface over pino, so Apollo's own lines land in the same log. */
+function toApolloLogger(logger: Logger) {
+  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message?: unknown) => {
+    if (message instanceof Error) logger[level]({ err: message }, message.message);
+    else logger[level](String(message));
+  };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+/**
+ * The request target as a URL. Appended to a fixed origin rather than resolved against it,
+ * so `//host/x` stays a path instead of becoming another origin (which throws for `//`).
+ */
+function parseRequestUrl(target: string | undefined): URL | undefined {
+  const path = target ?? '/';
+  try {
+    return new URL(`http://gateway${path.startsWith('/') ? '' : '/'}${path}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function acceptsHtml(req: IncomingMessage): boolean {
+  return String(req.headers.accept ?? '').includes('text/html');
+}
+
+/**
+ * The gateway: Apollo Server + Apollo Gateway over the supergraph, served on plain
+ * node:http with /graphql, /healthz, /readyz and an offline GraphiQL. Building it does
+ * nothing; start() does all I/O.
+ */
+export function createGateway(options: CreateGatewayOptions): Gateway {
+  const { config, logger } = options;
+  const development = config.env === 'development';
+  const graphiql = createGraphiQL({ path: GRAPHIQL_PATH, endpoint: GRAPHQL_PATH });
+  let running: Running | undefined;
+  let starting: Promise<{ url: string }> | undefined;
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, context: GatewayContext, apollo: ApolloServer<GatewayContext>): Promise<void> {
+    const headers = toHeaderMap(req.headers);
+    const raw = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : '';
+    let body: unknown = raw;
+    if (raw !== '' && (headers.get('content-type') ?? '').includes('json')) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        sendJson(res, 400, graphQLErrorBody('The request body is not valid JSON.', 'BAD_REQUEST'));
+        return;
+      }
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: async () => context,
+    });
+    await writeGraphQLResponse(res, response);
+  }
+
+  async function handleReadiness(res: ServerResponse, endpoints: readonly SubgraphEndpoint[], context: GatewayContext): Promise<void> {
+    const readiness = await checkReadiness(endpoints, {
+      timeoutMs: READINESS_TIMEOUT_MS,
+      headers: { [DEFAULT_REQUEST_ID_HEADER]: context.requestId },
+    });
+    if (!readiness.ready) context.logger.warn({ subgraphs: readiness.subgraphs }, 'not ready');
+    sendJson(
+      res,
+      readiness.ready ? 200 : 503,
+      { status: readiness.ready ? 'ready' : 'not-ready', subgraphs: readiness.subgraphs },
+      { 'cache-control': 'no-store' },
+    );
+  }
+
+  function createHandler(apollo: ApolloServer<GatewayContext>, endpoints: readonly SubgraphEndpoint[]) {
+    return (req: IncomingMessage, res: ServerResponse): void => {
+      const startedAt = performance.now();
+      const context = createRequestContext(req.headers[DEFAULT_REQUEST_ID_HEADER] as string | undefined, logger);
+      // Set first, so every answer carries it, including those Apollo gives before its plugins run.
+      res.setHeader(DEFAULT_REQUEST_ID_HEADER, context.requestId);
+      const url = parseRequestUrl(req.url);
+      if (!url) {
+        sendJson(res, 400, graphQLErrorBody('The request URL is malformed.', 'BAD_REQUEST'));
+        return;
+      }
+      const probe = url.pathname === '/healthz' || url.pathname === '/readyz';
+      res.once('finish', () => {
+        const line = { method: req.method, path: url.pathname, status: res.statusCode, durationMs: Math.round(performance.now() - startedAt) };
+        if (probe) context.logger.debug(line, 'http request');
+        else context.logger.info(line, 'http request');
+      });
+
+      void (async () => {
+        try {
+          // A browser opening / or /graphql (without an operation) wants the IDE, not a JSON error.
+          const browsing = (req.method === 'GET' || req.method === 'HEAD') && acceptsHtml(req);
+          if (browsing && (url.pathname === '/' || (url.pathname === GRAPHQL_PATH && !url.searchParams.has('query')))) {
+            res.writeHead(302, { location: GRAPHIQL_PATH }).end();
+            return;
+          }
+          if (url.pathname === GRAPHQL_PATH) return await handleGraphQL(req, res, url, context, apollo);
+          if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' }, { 'cache-control': 'no-store' });
+          if (url.pathname === '/readyz') return await handleReadiness(res, endpoints, context);
+          if (await graphiql.handle(req, res, url)) return;
+          sendJson(res, 404, { error: 'not found' });
+        } catch (error) {
+          const status = error instanceof HttpError ? error.status : 500;
+          if (status >= 500) context.logger.error({ err: error, path: url.pathname }, 'request failed');
+          if (res.headersSent) {
+            res.destroy();
+            return;
+          }
+          const message = error instanceof HttpError ? error.message : 'Internal error.';
+          sendJson(res, status, graphQLErrorBody(message, status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'));
+        }
+      })();
+    };
+  }
+
+  async function start(): Promise<{ url: string }> {
+    const supergraphSdl = options.supergraphSdl ?? (await readFile(config.supergraphPath, 'utf8'));
+    const { endpoints, unmatched } = applySubgraphUrlOverrides(readSubgraphEndpoints(supergraphSdl), config.subgraphUrls);
+    for (const name of unmatched) {
+      logger.warn({ variable: `CIG_GATEWAY_SUBGRAPH_${name}_URL` }, 'subgraph URL override names no subgraph of the supergraph');
+    }
+    await graphiql.prepare();
+
+    const apolloLogger = toApolloLogger(logger.child({ component: 'apollo' }));
+    const gateway = new ApolloGateway({
+      supergraphSdl,
+      logger: apolloLogger,
+      buildService: ({ name, url }) =>
+        new SubgraphDataSource({
+          name,
+          url: url ?? '',
+          urlOverrides: config.subgraphUrls,
+          timeoutMs: config.subgraphTimeoutMs,
+          logger,
+        }),
+    });
+    const apollo = new ApolloServer<GatewayContext>({
+      gateway,
+      logger: apolloLogger,
+      nodeEnv: config.env,
+      // GraphiQL needs it, and the schema is public: the graph's contract is open by design.
+      introspection: true,
+      csrfPrevention: true,
+      // main.ts owns the signals; Apollo's own handler would re-raise SIGTERM mid-shutdown.
+      stopOnTerminationSignals: false,
+      includeStacktraceInErrorResponses: development,
+      formatError: createErrorFormatter({ development }),
+      plugins: [
+        ApolloServerPluginLandingPageDisabled(),
+        useRequestId(),
+        useErrorMasking({ development }),
+        useInputErrors(),
+      ],
+    });
+    await apollo.start();
+
+    const server = createServer(createHandler(apollo, endpoints));
+    // Longer than common load balancers' idle timeout, so they close first.
+    server.keepAliveTimeout = 65_000;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      await apollo.stop();
+      throw error;
+    }
+    const { port, address } = server.address() as AddressInfo;
+    const host = address.includes(':') ? `[${address}]` : address;
+    const url = `http://${host}:${port}${GRAPHQL_PATH}`;
+    running = { server, apollo, url };
+    logger.info({ url, subgraphs: endpoints.map((endpoint) => endpoint.name), env: config.env }, 'gateway listening');
+    return { url };
+  }
+
+  return {
+    start() {
+      if (starting) return Promise.reject(new Error('The gateway is already started.'));
+      starting = start().catch((error: unknown) => {
+        starting = undefined;
+        throw error;
+      });
+      return starting;
+    },
+    async stop() {
+      // A stop() during start() waits for it, so no server is left listening behind us.
+      const pending = starting;
+      starting = undefined;
+      if (pending) await pending.catch(() => undefined);
+      const current = running;
+      running = undefined;
+      if (!current) return;
+      await new Promise<void>((resolve) => {
+        current.server.close(() => resolve());
+        current.server.closeAllConnections();
+      });
+      await current.apollo.stop();
+      logger.info('gateway stopped');
+    },
+    get url() {
+      if (!running) throw new Error('The gateway is not started.');
+      return running.url;
+    },
+  };
+}
