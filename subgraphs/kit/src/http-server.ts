@@ -56,6 +56,8 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     schema: options.schema,
     includeStacktraceInErrorResponses: options.includeStacktrace ?? false,
     csrfPrevention: true,
+    // The process owner (main.ts) handles signals; Apollo's own handler races our shutdown.
+    stopOnTerminationSignals: false,
     logger: { debug: () => {}, info: () => {}, warn: (m) => logger.warn({ subgraph: name }, String(m)), error: (m) => logger.error({ subgraph: name }, String(m)) },
   });
   await apollo.start();
