@@ -15,7 +15,7 @@ export default defineConfig({
   },
   ssr: { resolve: { conditions: ['development'], externalConditions: ['development'] } },
   test: {
-    include: ['**/src/**/*.test.ts', '**/test/**/*.test.ts', 'e2e/**/*.e2e.ts'],
+    include: ['**/src/**/*.test.ts', '**/test/**/*.test.ts', 'scripts/**/*.test.ts', 'e2e/**/*.e2e.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

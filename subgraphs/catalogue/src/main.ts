@@ -46,11 +46,6 @@ try {
       },
     );
   };
-  // This module owns the process's signals. Outside NODE_ENV=test Apollo Server (inside
-  // the kit's server) registers its own SIGINT/SIGTERM handler that stops it and re-sends
-  // the signal; racing it, close() would wait for that stop, and Apollo Server 5.5.1 never
-  // releases a concurrent stop() that succeeded, so the process would end mid-stop.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(signal);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 } catch (error) {
