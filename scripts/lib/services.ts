@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { repoPath } from '../generate/paths.js';
+
+export interface ServiceSpec {
+  /** Name for log prefixes, e.g. "custom". */
+  readonly name: string;
+  /** The service's main module, relative to the repo root. */
+  readonly entry: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Polled until it answers 200. */
+  readonly readyUrl: string;
+  /** How long start-up may take (the custom subgraph builds the demo index on first start). */
+  readonly readyTimeoutMs?: number;
+  /** Where its output goes: inherit (npm start) or a collector (tests). */
+  readonly output?: 'inherit' | ((line: string) => void);
+}
+
+export interface RunningService {
+  readonly name: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** Stops it (SIGTERM, then SIGKILL after 5 s) and waits for the exit. */
+  stop(): Promise<void>;
+}
+
+async function waitUntilReady(url: string, timeoutMs: number, child: ChildProcess, name: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start-up (code ${child.exitCode ?? child.signalCode})`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${name} was not ready at ${url} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Starts one service as a child Node process running its TypeScript main module. */
+export async function startService(spec: ServiceSpec): Promise<RunningService> {
+  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', repoPath(spec.entry)], {
+    cwd: repoPath('.'),
+    env: { ...process.env, ...spec.env },
+    stdio: spec.output === 'inherit' || spec.output === undefined ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+  });
+  if (typeof spec.output === 'function') {
+    const sink = spec.output;
+    for (const stream of [child.stdout, child.stderr]) {
+      let buffered = '';
+      stream?.setEncoding('utf8').on('data', (chunk: string) => {
+        buffered += chunk;
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) sink(line);
+      });
+    }
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const service: RunningService = {
+    name: spec.name,
+    pid: child.pid!,
+    child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  try {
+    await waitUntilReady(spec.readyUrl, spec.readyTimeoutMs ?? 60_000, child, spec.name);
+  } catch (error) {
+    await service.stop();
+    throw error;
+  }
+  return service;
+}
+
+export interface GraphPorts {
+  readonly gateway: number;
+  readonly catalogue: number;
+  readonly custom: number;
+}
+
+export interface GraphOptions {
+  readonly registry: string;
+  readonly ports: GraphPorts;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly output?: ServiceSpec['output'];
+}
+
+/** The services of the embedded demo graph, in start order. */
+export function demoGraphServices(options: GraphOptions): ServiceSpec[] {
+  const { ports, registry } = options;
+  const common = { CIG_REGISTRY: registry, ...options.env };
+  return [
+    {
+      name: 'catalogue', entry: 'subgraphs/catalogue/src/main.ts', output: options.output,
+      env: { ...common, CIG_CATALOGUE_PORT: String(ports.catalogue) },
+      readyUrl: `http://127.0.0.1:${ports.catalogue}/healthz`,
+    },
+    {
+      name: 'custom', entry: 'subgraphs/custom/src/main.ts', output: options.output, readyTimeoutMs: 120_000,
+      env: { ...common, CIG_CUSTOM_PORT: String(ports.custom) },
+      readyUrl: `http://127.0.0.1:${ports.custom}/healthz`,
+    },
+    {
+      name: 'gateway', entry: 'gateway/src/main.ts', output: options.output,
+      env: {
+        ...common,
+        CIG_GATEWAY_PORT: String(ports.gateway),
+        CIG_GATEWAY_SUBGRAPH_CATALOGUE_URL: `http://127.0.0.1:${ports.catalogue}/graphql`,
+        CIG_GATEWAY_SUBGRAPH_CUSTOM_URL: `http://127.0.0.1:${ports.custom}/graphql`,
+      },
+      readyUrl: `http://127.0.0.1:${ports.gateway}/readyz`,
+    },
+  ];
+}

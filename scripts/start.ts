@@ -1,0 +1,43 @@
+import { parseArgs } from 'node:util';
+import { repoPath } from './generate/paths.js';
+import { demoGraphServices, startService, type RunningService } from './lib/services.js';
+
+// `npm start`: the whole graph on the embedded demo (catalogue, custom kind with generated
+// demo data, gateway). Ctrl-C stops everything. Options: --registry, --port, --catalogue-port,
+// --custom-port (or CIG_REGISTRY, CIG_GATEWAY_PORT, CIG_CATALOGUE_PORT, CIG_CUSTOM_PORT).
+const { values } = parseArgs({
+  options: {
+    registry: { type: 'string', default: process.env.CIG_REGISTRY ?? repoPath('config/demo/registry.yaml') },
+    port: { type: 'string', default: process.env.CIG_GATEWAY_PORT ?? '4000' },
+    'catalogue-port': { type: 'string', default: process.env.CIG_CATALOGUE_PORT ?? '4001' },
+    'custom-port': { type: 'string', default: process.env.CIG_CUSTOM_PORT ?? '4002' },
+  },
+});
+
+const running: RunningService[] = [];
+let stopping = false;
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  await Promise.all(running.reverse().map((service) => service.stop()));
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+const ports = { gateway: Number(values.port), catalogue: Number(values['catalogue-port']), custom: Number(values['custom-port']) };
+try {
+  for (const spec of demoGraphServices({ registry: values.registry!, ports, output: 'inherit' })) {
+    const service = await startService(spec);
+    running.push(service);
+    service.child.once('exit', (code) => {
+      if (!stopping) {
+        console.error(`${service.name} stopped unexpectedly (exit ${code}); stopping the graph.`);
+        void stopAll(1);
+      }
+    });
+  }
+} catch (error) {
+  console.error(`Could not start the graph: ${(error as Error).message}`);
+  await stopAll(1);
+}
+console.log(`\nCancer Imaging Graph is up.\n  GraphiQL: http://127.0.0.1:${ports.gateway}/graphiql\n  GraphQL:  http://127.0.0.1:${ports.gateway}/graphql\nPress Ctrl-C to stop.\n`);

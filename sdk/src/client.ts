@@ -1,0 +1,89 @@
+import type { TypedDocumentString } from './__generated__/graphql.js';
+import {
+  CohortBySiteDocument, ProvidersDocument, SearchDatasetsDocument,
+  type CohortBySiteQuery, type CohortCriteria, type DatasetFilter, type ProvidersQuery, type SearchDatasetsQuery,
+} from './__generated__/graphql.js';
+import { CancerImagingError, type GraphQLErrorPayload } from './errors.js';
+
+export interface ClientOptions {
+  /** The graph's GraphQL endpoint, e.g. http://localhost:4000/graphql. */
+  readonly url: string;
+  /** A bearer token; anonymous callers see aggregates only. */
+  readonly token?: string;
+  /** Injected fetch (tests, proxies); defaults to the global fetch of Node 20+ and browsers. */
+  readonly fetch?: typeof fetch;
+  /** Extra headers sent with every request. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A result with partial data: a down site or subgraph leaves `errors` beside the rest. */
+export interface PartialResult<TData> {
+  readonly data: TData | null;
+  readonly errors: readonly CancerImagingError[];
+}
+
+export interface CancerImagingClient {
+  /** Runs any typed document; resolves with data and the errors beside it. */
+  execute<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables?: TVariables): Promise<PartialResult<TResult>>;
+  /** Runs any typed document; throws the first error as a CancerImagingError. */
+  request<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables?: TVariables): Promise<TResult>;
+  providers(): Promise<ProvidersQuery['providers']>;
+  searchDatasets(filter?: DatasetFilter, page?: { first?: number; after?: string }): Promise<SearchDatasetsQuery['datasets']>;
+  /** Protected counts per site; a failed site shows in its `status`, not as a thrown error. */
+  cohortBySite(criteria: CohortCriteria): Promise<PartialResult<CohortBySiteQuery>>;
+}
+
+export function createClient(options: ClientOptions): CancerImagingClient {
+  const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+
+  async function execute<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables?: TVariables): Promise<PartialResult<TResult>> {
+    let response: Response;
+    try {
+      response = await fetchImpl(options.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...(options.token && { authorization: `Bearer ${options.token}` }),
+          ...options.headers,
+        },
+        body: JSON.stringify({ query: document.toString(), variables: variables ?? {} }),
+      });
+    } catch (cause) {
+      throw new CancerImagingError('The graph could not be reached.', { code: 'NETWORK_ERROR', cause });
+    }
+    let body: { data?: TResult | null; errors?: GraphQLErrorPayload[] };
+    try {
+      body = (await response.json()) as typeof body;
+    } catch (cause) {
+      throw new CancerImagingError(`The graph answered HTTP ${response.status} without a GraphQL body.`, { code: 'HTTP_ERROR', status: response.status, cause });
+    }
+    const errors = (body.errors ?? []).map((error) => CancerImagingError.fromGraphQL(error));
+    if (body.data == null && errors.length === 0) {
+      throw new CancerImagingError(`The graph answered HTTP ${response.status} with no data.`, { code: 'HTTP_ERROR', status: response.status });
+    }
+    return { data: body.data ?? null, errors };
+  }
+
+  async function request<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables?: TVariables): Promise<TResult> {
+    const result = await execute(document, variables);
+    if (result.errors.length > 0) throw result.errors[0]!;
+    return result.data as TResult;
+  }
+
+  return {
+    execute,
+    request,
+    async providers() {
+      return (await request(ProvidersDocument)).providers;
+    },
+    async searchDatasets(filter, page = {}) {
+      return (await request(SearchDatasetsDocument, { filter, ...page })).datasets;
+    },
+    async cohortBySite(criteria) {
+      const result = await execute(CohortBySiteDocument, { criteria });
+      if (result.data === null) throw result.errors[0] ?? new CancerImagingError('No data.', { code: 'INTERNAL' });
+      return result;
+    },
+  };
+}

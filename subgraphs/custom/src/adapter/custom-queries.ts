@@ -1,0 +1,119 @@
+import type { SubjectRef } from '@cancer-imaging/provider-kit';
+import type Database from 'better-sqlite3';
+import { placeholders, type SqlCondition } from './custom-criteria.js';
+import type { CountRow, SegmentationRowDto, SeriesRowDto, StudyPartRow, SubjectRow } from './custom-dto.js';
+import type { SqliteDatabase } from './custom-index.js';
+
+/**
+ * The SQL the adapter runs against one site's rows, as prepared statements. No query
+ * selects patient_name or birth_date: the column lists below are the whole of what leaves
+ * the index.
+ */
+export interface IndexQueries {
+  /** Proves the index answers; cheap. */
+  ping(): void;
+  /** Counts per dataset of the series matching `where` (see custom-criteria.ts for the semantics). */
+  countByDataset(where: SqlCondition): CountRow[];
+  subjectCount(datasetId: string): number;
+  subjectPage(datasetId: string, offset: number, limit: number): SubjectRow[];
+  /** At most MAX_BATCH_PARAMETERS / 2 refs per call. */
+  studyParts(refs: readonly SubjectRef[]): StudyPartRow[];
+  /** At most MAX_BATCH_PARAMETERS ids per call; each study's series by Series Number, then UID. */
+  series(studyUids: readonly string[]): SeriesRowDto[];
+  segmentations(seriesUids: readonly string[]): SegmentationRowDto[];
+}
+
+/** Bound parameters per batched statement; batches are split into chunks that fit. */
+export const MAX_BATCH_PARAMETERS = 500;
+
+/** Prepared statements kept per connection; criteria and batch sizes vary the SQL text. */
+const STATEMENT_CACHE_SIZE = 256;
+
+export function createIndexQueries(db: SqliteDatabase, siteId: string): IndexQueries {
+  const cache = new Map<string, Database.Statement>();
+  const statement = (sql: string): Database.Statement => {
+    let prepared = cache.get(sql);
+    if (!prepared) {
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      prepared = db.prepare(sql);
+      cache.set(sql, prepared);
+    }
+    return prepared;
+  };
+  const all = <T>(sql: string, params: readonly unknown[]): T[] => statement(sql).all(...params) as T[];
+
+  return {
+    ping() {
+      statement('SELECT 1 FROM series WHERE site_id = ? LIMIT 1').get(siteId);
+    },
+
+    countByDataset(where) {
+      // Grouping by subject first turns "distinct subjects" and "distinct studies" into
+      // small per-subject groups read in primary-key order, which is faster than
+      // COUNT(DISTINCT) over the whole site.
+      const sql = `
+        SELECT dataset_id AS datasetId, COUNT(*) AS subjects, SUM(studies) AS studies, SUM(series_count) AS series
+        FROM (
+          SELECT dataset_id, patient_id, COUNT(DISTINCT study_uid) AS studies, COUNT(*) AS series_count
+          FROM series
+          WHERE site_id = ?${where.sql ? ` AND ${where.sql}` : ''}
+          GROUP BY dataset_id, patient_id
+        )
+        GROUP BY dataset_id`;
+      return all<CountRow>(sql, [siteId, ...where.params]);
+    },
+
+    subjectCount(datasetId) {
+      const row = statement(`
+        SELECT COUNT(*) AS n FROM (SELECT 1 FROM series WHERE site_id = ? AND dataset_id = ? GROUP BY patient_id)`)
+        .get(siteId, datasetId) as { n: number };
+      return row.n;
+    },
+
+    subjectPage(datasetId, offset, limit) {
+      // Subject fields repeat on every series row; MIN makes a subject one row even in an
+      // index whose rows disagree.
+      return all<SubjectRow>(`
+        SELECT patient_id AS patientId, MIN(sex) AS sex, MIN(age_at_diagnosis) AS ageAtDiagnosis,
+               MIN(diagnosis) AS diagnosis, MIN(year_of_diagnosis) AS yearOfDiagnosis
+        FROM series
+        WHERE site_id = ? AND dataset_id = ?
+        GROUP BY patient_id
+        ORDER BY patient_id
+        LIMIT ? OFFSET ?`, [siteId, datasetId, limit, offset]);
+    },
+
+    studyParts(refs) {
+      if (refs.length === 0) return [];
+      const values = refs.map(() => '(?, ?)').join(', ');
+      return all<StudyPartRow>(`
+        SELECT dataset_id AS datasetId, patient_id AS patientId, study_uid AS studyUid,
+               MIN(study_year) AS studyYear, MIN(study_description) AS studyDescription,
+               modality, body_part AS bodyPart, COUNT(*) AS seriesCount
+        FROM series
+        WHERE site_id = ? AND (dataset_id, patient_id) IN (VALUES ${values})
+        GROUP BY dataset_id, patient_id, study_uid, modality, body_part
+        ORDER BY dataset_id, patient_id, study_uid, modality, body_part`,
+      [siteId, ...refs.flatMap((ref) => [ref.datasetLocalId, ref.nativePatientId])]);
+    },
+
+    series(studyUids) {
+      if (studyUids.length === 0) return [];
+      return all<SeriesRowDto>(`
+        SELECT study_uid AS studyUid, series_uid AS seriesUid, modality, body_part AS bodyPart, manufacturer,
+               series_description AS seriesDescription, instance_count AS instanceCount
+        FROM series
+        WHERE site_id = ? AND study_uid IN (${placeholders(studyUids.length)})
+        ORDER BY study_uid, series_number IS NULL, series_number, series_uid`, [siteId, ...studyUids]);
+    },
+
+    segmentations(seriesUids) {
+      if (seriesUids.length === 0) return [];
+      return all<SegmentationRowDto>(`
+        SELECT series_uid AS seriesUid, seg_uid AS segUid, format, label
+        FROM segmentation
+        WHERE site_id = ? AND series_uid IN (${placeholders(seriesUids.length)})
+        ORDER BY series_uid, seg_uid`, [siteId, ...seriesUids]);
+    },
+  };
+}
