@@ -177,7 +177,7 @@ export type CustomDataset = Dataset & {
   sex: Array<Sex>;
   studyCount: Maybe<Scalars['Int']['output']>;
   subjectCount: Maybe<Scalars['Int']['output']>;
-  subjects: SubjectConnection;
+  subjects: Maybe<SubjectConnection>;
   /** Title of the dataset (dct:title). */
   title: Scalars['String']['output'];
   /** Version of the dataset as its publisher numbers it (dcat:version). */
@@ -237,7 +237,7 @@ export type CustomStudy = Study & {
   description: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   modalities: Array<Modality>;
-  series: SeriesConnection;
+  series: Maybe<SeriesConnection>;
   studyInstanceUid: Scalars['String']['output'];
   year: Maybe<Scalars['Int']['output']>;
 };
@@ -253,7 +253,7 @@ export type CustomSubject = Subject & {
   diagnosis: Maybe<CancerType>;
   id: Scalars['ID']['output'];
   sex: Sex;
-  studies: StudyConnection;
+  studies: Maybe<StudyConnection>;
   yearOfDiagnosis: Maybe<Scalars['Int']['output']>;
 };
 
@@ -306,8 +306,11 @@ export type Dataset = {
   studyCount: Maybe<Scalars['Int']['output']>;
   /** Number of subjects as published for the dataset; null below the site's threshold. */
   subjectCount: Maybe<Scalars['Int']['output']>;
-  /** Pseudonymised subjects. Record-level: needs a grant for this dataset. */
-  subjects: SubjectConnection;
+  /**
+   * Pseudonymised subjects. Record-level: needs a grant for this dataset; null with an
+   * UNAUTHENTICATED or FORBIDDEN error otherwise, leaving the dataset's other fields intact.
+   */
+  subjects: Maybe<SubjectConnection>;
   /** Title of the dataset (dct:title). */
   title: Scalars['String']['output'];
   /** Version of the dataset as its publisher numbers it (dcat:version). */
@@ -578,7 +581,7 @@ export type Study = {
   description: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   modalities: Array<Modality>;
-  series: SeriesConnection;
+  series: Maybe<SeriesConnection>;
   studyInstanceUid: Scalars['String']['output'];
   /** Year of the study; dates are coarsened to the year. */
   year: Maybe<Scalars['Int']['output']>;
@@ -610,7 +613,7 @@ export type Subject = {
   /** Keyed pseudonym, stable per site and deployment secret. */
   id: Scalars['ID']['output'];
   sex: Sex;
-  studies: StudyConnection;
+  studies: Maybe<StudyConnection>;
   yearOfDiagnosis: Maybe<Scalars['Int']['output']>;
 };
 

@@ -37,7 +37,7 @@ type ${t.dataset} implements Dataset @key(fields: "id") {
   subjectCount: Int
   studyCount: Int
   seriesCount: Int
-  subjects(first: Int = 20, after: String): SubjectConnection!
+  subjects(first: Int = 20, after: String): SubjectConnection
 }
 
 type ${t.subject} implements Subject {
@@ -46,7 +46,7 @@ type ${t.subject} implements Subject {
   ageBand: String
   diagnosis: CancerType
   yearOfDiagnosis: Int
-  studies(first: Int = 20, after: String): StudyConnection!
+  studies(first: Int = 20, after: String): StudyConnection
 }
 
 type ${t.study} implements Study {
@@ -56,7 +56,7 @@ type ${t.study} implements Study {
   modalities: [Modality!]!
   bodyPart: BodyPart
   description: String
-  series(first: Int = 50, after: String): SeriesConnection!
+  series(first: Int = 50, after: String): SeriesConnection
 }
 
 type ${t.series} implements Series {
