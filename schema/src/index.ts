@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 export * from './codes.js';
+export { ERROR_CODES, type ErrorCode } from './errors.js';
 export { buildCodesSDL, GENERATED_HEADER } from './build-codes-sdl.js';
 
 function read(relative: string): string {

@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '@cancer-imaging/schema';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { GatewayContext } from '../context.js';
@@ -7,25 +8,8 @@ import type { GatewayContext } from '../context.js';
  * the gateway's SUBGRAPH_UNAVAILABLE) or by graphql-js/Apollo Server about the request
  * itself, so they are safe to show. Any other code is an unexpected failure.
  */
-export const SAFE_ERROR_CODES: readonly string[] = [
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'PROVIDER_UNAVAILABLE',
-  'PROVIDER_TIMEOUT',
-  'PROVIDER_AUTH_FAILED',
-  'PROVIDER_BAD_RESPONSE',
-  'SUBGRAPH_UNAVAILABLE',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  // Apollo Server's own answers about a malformed HTTP request or operation name
-  // (missing body, CSRF refusal, GET mutation): they describe the request, not our internals.
-  'BAD_REQUEST',
-  'OPERATION_RESOLUTION_FAILURE',
-];
+/** Every catalogued code but INTERNAL carries our own, safe message (schema/src/errors.ts). */
+export const SAFE_ERROR_CODES: readonly string[] = Object.keys(ERROR_CODES).filter((code) => code !== 'INTERNAL');
 
 export const INTERNAL_CODE = 'INTERNAL';
 

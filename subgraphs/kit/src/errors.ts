@@ -1,23 +1,8 @@
 import { GraphQLError } from 'graphql';
 
-/**
- * The error catalogue: every `extensions.code` the graph can return, with what it means
- * for a caller. docs/errors.md is generated from this table.
- */
-export const ERROR_CODES = {
-  BAD_USER_INPUT: { retryable: false, description: 'An argument is invalid: the message names it and says why.' },
-  UNAUTHENTICATED: { retryable: false, description: 'The field needs a signed-in caller and the request carried no valid token.' },
-  FORBIDDEN: { retryable: false, description: 'The caller holds no grant that allows this field; nothing about the data is revealed.' },
-  NOT_FOUND: { retryable: false, description: 'No object has this id.' },
-  PROVIDER_UNAVAILABLE: { retryable: true, description: 'The site could not be reached (connection refused, DNS, reset).' },
-  PROVIDER_TIMEOUT: { retryable: true, description: 'The site did not answer within its deadline.' },
-  PROVIDER_AUTH_FAILED: { retryable: false, description: 'The site refused the credentials the registry names for it.' },
-  PROVIDER_BAD_RESPONSE: { retryable: true, description: 'The site answered with something that is not what its API documents (HTML, truncated JSON, wrong shape, 5xx).' },
-  SUBGRAPH_UNAVAILABLE: { retryable: true, description: 'A part of the graph (a kind subgraph or the catalogue) is down; the rest of the answer is still given.' },
-  INTERNAL: { retryable: true, description: 'An unexpected failure; details are in the server log under the request id, never in the response.' },
-} as const satisfies Record<string, { retryable: boolean; description: string }>;
+import { ERROR_CODES, type ErrorCode } from '@cancer-imaging/schema';
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+export { ERROR_CODES, type ErrorCode };
 
 /** A GraphQL error that always carries a catalogued code. */
 export function codedError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
