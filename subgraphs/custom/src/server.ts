@@ -30,6 +30,7 @@ export async function createCustomSubgraph(options: CustomSubgraphOptions): Prom
   return createProviderSubgraph({
     kind: CUSTOM_KIND,
     sites,
+    datasets: options.registry.datasets,
     createAdapter: createCustomAdapterFactory({ demoIndexPath }),
     pseudonymSecret: options.pseudonymSecret,
     logger: options.logger,

@@ -15,7 +15,7 @@ import { expectedCohort } from './fixtures/cohort-oracle.js';
 import { buildSmallDemo, type SmallDemo } from './fixtures/small-demo.js';
 
 const silent = pino({ level: 'silent' });
-const deps = { logger: silent, env: {}, fetch: globalThis.fetch };
+const deps = { logger: silent, datasets: [], env: {}, fetch: globalThis.fetch };
 const ctx: CallContext = { signal: new AbortController().signal, logger: silent };
 const aborted: CallContext = { signal: AbortSignal.abort(), logger: silent };
 

@@ -74,7 +74,7 @@ describe('the full-scale demo index', () => {
 
   it('lists through the adapter, per site, the datasets and counts the generator reports', async () => {
     for (const site of registry.sites) {
-      const adapter = createCustomAdapter(site, { logger: silent, env: {}, fetch: globalThis.fetch, demoIndexPath: file });
+      const adapter = createCustomAdapter(site, { logger: silent, datasets: [], env: {}, fetch: globalThis.fetch, demoIndexPath: file });
       const listed = await adapter.listDatasets(ctx);
       const expected = totals.datasets.filter((d) => d.siteId === site.id)
         .map(({ localId, subjects, studies, series }) => ({ localId, subjects, studies, series }))
@@ -139,7 +139,7 @@ describe('the full-scale demo index', () => {
     const biggest = totals.datasets.reduce((acc, d) => acc.set(d.siteId, (acc.get(d.siteId) ?? 0) + d.series), new Map<string, number>());
     const [siteId, seriesAtSite] = [...biggest].sort((a, b) => b[1] - a[1])[0]!;
     const site = registry.sites.find((s) => s.id === siteId)!;
-    const adapter = createCustomAdapter(site, { logger: silent, env: {}, fetch: globalThis.fetch, demoIndexPath: file });
+    const adapter = createCustomAdapter(site, { logger: silent, datasets: [], env: {}, fetch: globalThis.fetch, demoIndexPath: file });
     const criteria: SiteCriteria[] = [
       {},
       { modalities: ['MR'] },

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { BodyPart, CancerType, Modality, Sex } from '@cancer-imaging/schema';
-import type { SiteConfig } from './registry.js';
+import type { DatasetMetadata, SiteConfig } from './registry.js';
 
 /**
  * The provider adapter contract: what a kind implements so the kit can serve its sites.
@@ -27,8 +27,23 @@ export interface ProviderAdapter {
   listSeries(studyLocalIds: readonly string[], ctx: CallContext): Promise<ReadonlyMap<string, SeriesRecord[]>>;
   /** Segmentations referencing many series at once, keyed by series localId. */
   listSegmentations(seriesLocalIds: readonly string[], ctx: CallContext): Promise<ReadonlyMap<string, SegmentationRecord[]>>;
+  /**
+   * Streams one series (e.g. a ZIP of its instances) for a caller the kit has authorised.
+   * Optional: a kind without image data (an index only) leaves it out and its series have
+   * no retrieve link.
+   */
+  retrieveSeries?(seriesLocalId: string, ctx: CallContext): Promise<SeriesArchive>;
   /** Releases connections and files. */
   close?(): Promise<void>;
+}
+
+/** A series streamed back to the caller through the gateway. */
+export interface SeriesArchive {
+  readonly contentType: string;
+  /** Suggested file name, without any identifier (e.g. the SeriesInstanceUID). */
+  readonly filename: string;
+  readonly body: ReadableStream<Uint8Array>;
+  readonly contentLength?: number;
 }
 
 /** Builds the adapter of one site; called once per site at start. */
@@ -36,6 +51,8 @@ export type CreateAdapter = (site: SiteConfig, deps: AdapterDeps) => ProviderAda
 
 export interface AdapterDeps {
   readonly logger: Logger;
+  /** The site's curated dataset metadata from the registry (e.g. a dataset's cancer type). */
+  readonly datasets: readonly DatasetMetadata[];
   /** The process environment, for the credential variables the registry names. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Injected so tests can intercept upstream calls (msw intercepts global fetch). */

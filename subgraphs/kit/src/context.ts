@@ -19,6 +19,8 @@ export interface ProviderContext {
   /** One clock reading per request, so every grant check in it agrees. */
   readonly now: Date;
   readonly policy: AccessPolicy;
+  /** The gateway's public base URL (x-cig-public-url), for links such as retrieve URLs; '' when unknown. */
+  readonly publicBaseUrl: string;
   loadersFor(site: SiteRuntime): SiteLoaders;
 }
 
@@ -42,6 +44,7 @@ export function createProviderContext(options: {
   requestId: string;
   logger: Logger;
   policy: AccessPolicy;
+  publicBaseUrl?: string;
 }): ProviderContext {
   const loaders = new Map<string, SiteLoaders>();
   const logger = options.logger.child({ requestId: options.requestId });
@@ -51,6 +54,7 @@ export function createProviderContext(options: {
     logger,
     now: new Date(),
     policy: options.policy,
+    publicBaseUrl: options.publicBaseUrl ?? '',
     loadersFor(site) {
       let siteLoaders = loaders.get(site.id);
       if (!siteLoaders) {

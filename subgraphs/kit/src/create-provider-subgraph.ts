@@ -5,17 +5,35 @@ import { pino, type Logger } from 'pino';
 import type { CreateAdapter } from './adapter.js';
 import { createProviderContext, type ProviderContext } from './context.js';
 import { grantBasedPolicy, ANONYMOUS, type AccessPolicy, type Caller } from './privacy/access-policy.js';
-import type { SiteConfig } from './registry.js';
+import type { DatasetMetadata, SiteConfig } from './registry.js';
 import { buildProviderResolvers, type ResolverMap } from './resolvers/build-resolvers.js';
 import { buildProviderTypeDefs, kindTypeNames } from './schema.js';
 import { SiteRuntime } from './site-runtime.js';
 import { startSubgraphServer, type RunningSubgraph } from './http-server.js';
+import { createRetrieveRoute } from './retrieve-route.js';
+import { deriveRetrieveSecret } from './retrieve-ticket.js';
+
+/** The gateway tells subgraphs its public base URL, so links they build point at it. */
+export const PUBLIC_URL_HEADER = 'x-cig-public-url';
+
+function publicBaseUrlFrom(headers: HeaderMap): string {
+  const value = headers.get(PUBLIC_URL_HEADER);
+  if (!value) return '';
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin + url.pathname.replace(/\/+$/, '') : '';
+  } catch {
+    return '';
+  }
+}
 
 export interface ProviderSubgraphOptions {
   /** The repository kind, e.g. "custom"; names the GraphQL types (CustomProvider, ...). */
   readonly kind: string;
   /** Registry entries; only those of this kind are served. */
   readonly sites: readonly SiteConfig[];
+  /** Curated dataset metadata of the registry; each adapter gets its site's. */
+  readonly datasets?: readonly DatasetMetadata[];
   readonly createAdapter: CreateAdapter;
   /** Deployment secret keying subject pseudonyms (HMAC); at least 16 characters. */
   readonly pseudonymSecret: string;
@@ -56,13 +74,15 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
   for (const site of options.sites.filter((s) => s.kind === options.kind)) {
     const adapter = await options.createAdapter(site, {
       logger: logger.child({ site: site.id }),
+      datasets: (options.datasets ?? []).filter((dataset) => dataset.site === site.id),
       env: options.env ?? {},
       fetch: options.fetch ?? globalThis.fetch,
     });
     sites.set(site.id, new SiteRuntime(site, adapter, logger.child({ site: site.id })));
   }
   const typeDefs = buildProviderTypeDefs(options.kind, options.extraTypeDefs);
-  const resolvers = buildProviderResolvers({ kind: options.kind, types: kindTypeNames(options.kind), sites, pseudonymSecret: options.pseudonymSecret });
+  const retrieveSecret = deriveRetrieveSecret(options.pseudonymSecret);
+  const resolvers = buildProviderResolvers({ kind: options.kind, types: kindTypeNames(options.kind), sites, pseudonymSecret: options.pseudonymSecret, retrieveSecret });
   for (const [type, fields] of Object.entries(options.extraResolvers ?? {})) {
     resolvers[type] = { ...resolvers[type], ...fields };
   }
@@ -77,7 +97,7 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
     schema,
     sites,
     async createContext({ headers, requestId }) {
-      return createProviderContext({ caller: await resolveCaller(headers), requestId, logger, policy });
+      return createProviderContext({ caller: await resolveCaller(headers), requestId, logger, policy, publicBaseUrl: publicBaseUrlFrom(headers) });
     },
     listen(listenOptions = {}) {
       return startSubgraphServer<ProviderContext>({
@@ -87,6 +107,7 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
         host: listenOptions.host,
         port: listenOptions.port,
         context: (request) => subgraph.createContext(request),
+        routes: [createRetrieveRoute({ sites, secret: retrieveSecret, logger })],
       });
     },
     async close() {

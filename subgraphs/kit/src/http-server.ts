@@ -21,6 +21,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   readonly context: (request: { headers: HeaderMap; requestId: string }) => Promise<TContext> | TContext;
   /** Show stack traces in errors (development only). */
   readonly includeStacktrace?: boolean;
+  /** Extra HTTP routes tried before /graphql; a route returns true when it answered. */
+  readonly routes?: readonly ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>)[];
 }
 
 export interface RunningSubgraph {
@@ -66,9 +68,12 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
     const url = new URL(req.url ?? '/', 'http://subgraph');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: name });
-    if (url.pathname !== '/graphql' && url.pathname !== '/') return sendJson(res, 404, { error: 'not found' });
     void (async () => {
       try {
+        for (const route of options.routes ?? []) {
+          if (await route(req, res, url)) return;
+        }
+        if (url.pathname !== '/graphql' && url.pathname !== '/') return sendJson(res, 404, { error: 'not found' });
         const headers = new HeaderMap();
         for (const [key, value] of Object.entries(req.headers)) {
           if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);

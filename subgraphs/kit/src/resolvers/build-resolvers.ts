@@ -7,6 +7,7 @@ import { scrubFreeText, toAgeBand } from '../privacy/scrub.js';
 import type { KindTypeNames } from '../schema.js';
 import type { SiteRuntime } from '../site-runtime.js';
 import { withDeadline } from '../deadline.js';
+import { RETRIEVE_TICKET_TTL_MS, signRetrieveTicket } from '../retrieve-ticket.js';
 import { resolveSiteCohort, statusOf } from './cohort.js';
 import type { DatasetObject, ProviderObject, SegmentationObject, SeriesObject, StudyObject, SubjectObject } from './objects.js';
 
@@ -16,6 +17,8 @@ export interface ResolverOptions {
   readonly sites: ReadonlyMap<string, SiteRuntime>;
   /** Deployment secret keying subject pseudonyms. */
   readonly pseudonymSecret: string;
+  /** Key of retrieve-link signatures. */
+  readonly retrieveSecret: string;
 }
 
 /** Refuses record-level access unless the policy grants it; reveals nothing about the data. */
@@ -143,10 +146,16 @@ export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
       manufacturer: (series: SeriesObject) => series.record.manufacturer ?? null,
       description: (series: SeriesObject) => scrubFreeText(series.record.description),
       instanceCount: (series: SeriesObject) => series.record.instanceCount ?? null,
-      // Kinds that can stream images add a retrieve route; an index-only repository has none.
+      // A signed, short-lived link through the gateway; an index-only kind has none.
       retrieveUrl: (series: SeriesObject, _args: unknown, context: ProviderContext) => {
         assertMayReadRecords(context, series.datasetId);
-        return null;
+        if (!series.site.adapter.retrieveSeries) return null;
+        const ticket = signRetrieveTicket(options.retrieveSecret, {
+          siteId: series.site.id, seriesLocalId: series.record.localId, datasetId: series.datasetId,
+          ...(context.caller.id !== undefined && { callerId: context.caller.id }),
+          expiresAt: context.now.getTime() + RETRIEVE_TICKET_TTL_MS,
+        });
+        return `${context.publicBaseUrl}/retrieve/${kind}/${ticket}`;
       },
       async segmentations(series: SeriesObject, _args: unknown, context: ProviderContext) {
         assertMayReadRecords(context, series.datasetId);
