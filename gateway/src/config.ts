@@ -26,6 +26,8 @@ export interface GatewayConfig {
   /** Deadline of one subgraph call, after which its part of the answer is an error. */
   readonly subgraphTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** Base URL clients reach the gateway at (behind a proxy); default: the address it listens on. */
+  readonly publicUrl?: string;
 }
 
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -37,6 +39,7 @@ const envSchema = z.object({
   CIG_GATEWAY_ENV: z.enum(['development', 'production']).default('production'),
   CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
   CIG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CIG_GATEWAY_PUBLIC_URL: httpUrl.optional(),
 });
 
 /**
@@ -95,5 +98,6 @@ export function loadGatewayConfig(
     env: values.CIG_GATEWAY_ENV,
     subgraphTimeoutMs: values.CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS,
     logLevel: values.CIG_LOG_LEVEL,
+    ...(values.CIG_GATEWAY_PUBLIC_URL && { publicUrl: values.CIG_GATEWAY_PUBLIC_URL.replace(/\/+$/, '') }),
   };
 }

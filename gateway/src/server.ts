@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { createGraphiQL } from './graphiql.js';
+import { createRetrieveProxy } from './retrieve-proxy.js';
 import { HttpError, graphQLErrorBody, readBody, sendJson, toHeaderMap, writeGraphQLResponse } from './http.js';
 import { createErrorFormatter, useErrorMasking } from './plugins/use-error-masking.js';
 import { useInputErrors } from './plugins/use-input-errors.js';
@@ -117,6 +118,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
   }
 
   function createHandler(apollo: ApolloServer<GatewayContext>, endpoints: readonly SubgraphEndpoint[]) {
+    const retrieve = createRetrieveProxy({ endpoints: () => endpoints, logger });
     return (req: IncomingMessage, res: ServerResponse): void => {
       const startedAt = performance.now();
       const context = createRequestContext(req.headers[DEFAULT_REQUEST_ID_HEADER] as string | undefined, logger);
@@ -146,6 +148,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
           if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' }, { 'cache-control': 'no-store' });
           if (url.pathname === '/readyz') return await handleReadiness(res, endpoints, context);
           if (await graphiql.handle(req, res, url)) return;
+          if (await retrieve(req, res, url, context.requestId)) return;
           sendJson(res, 404, { error: 'not found' });
         } catch (error) {
           const status = error instanceof HttpError ? error.status : 500;
@@ -180,6 +183,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
           urlOverrides: config.subgraphUrls,
           timeoutMs: config.subgraphTimeoutMs,
           logger,
+          publicUrl: () => config.publicUrl ?? running?.url.replace(/\/graphql$/, ''),
         }),
     });
     const apollo = new ApolloServer<GatewayContext>({

@@ -22,7 +22,12 @@ export interface SubgraphDataSourceOptions {
   readonly requestIdHeader?: string;
   /** Injected for tests; the global (undici) fetch keeps connections alive. */
   readonly fetch?: typeof globalThis.fetch;
+  /** The gateway's public base URL, told to subgraphs so the links they build (retrieve URLs) point at it. */
+  readonly publicUrl?: () => string | undefined;
 }
+
+/** Header carrying the gateway's public base URL to subgraphs (the kit's PUBLIC_URL_HEADER). */
+export const PUBLIC_URL_HEADER = 'x-cig-public-url';
 
 /** Error codes of Node and undici that mean "could not talk to the server at all". */
 const CONNECTION_FAILURE_CODES = new Set([
@@ -64,12 +69,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly timeoutMs: number;
   private readonly baseLogger: Logger;
   private readonly requestIdHeader: string;
+  private readonly publicUrl: (() => string | undefined) | undefined;
 
   constructor(options: SubgraphDataSourceOptions) {
     super();
     this.name = options.name;
     this.url = resolveSubgraphUrl(options.name, options.url, options.urlOverrides ?? {});
     this.timeoutMs = options.timeoutMs;
+    this.publicUrl = options.publicUrl;
     this.baseLogger = options.logger;
     this.requestIdHeader = options.requestIdHeader ?? DEFAULT_REQUEST_ID_HEADER;
     const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -90,6 +97,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const requestId = (options.context as Partial<GatewayContext> | undefined)?.requestId;
     if (requestId && options.request.http) options.request.http.headers.set(this.requestIdHeader, requestId);
+    const publicUrl = this.publicUrl?.();
+    if (publicUrl && options.request.http) options.request.http.headers.set(PUBLIC_URL_HEADER, publicUrl);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
