@@ -1,20 +1,29 @@
 import { parseArgs } from 'node:util';
 import { repoPath } from './generate/paths.js';
 import { demoGraphServices, startService, type RunningService } from './lib/services.js';
+import { DEMO_ORTHANC_PASSWORD, DEMO_ORTHANC_USER, startDemoOrthanc } from './lib/demo-orthanc.js';
 
 // `npm start`: the whole graph on the embedded demo (catalogue, custom kind with generated
 // demo data, gateway). Ctrl-C stops everything. Options: --registry, --port, --catalogue-port,
 // --custom-port (or CIG_REGISTRY, CIG_GATEWAY_PORT, CIG_CATALOGUE_PORT, CIG_CUSTOM_PORT).
+// `--with-orthanc` also starts a local Orthanc (Debian's package) loaded with sample studies,
+// the Orthanc subgraph, and uses config/demo-orthanc/registry.yaml.
 const { values } = parseArgs({
   options: {
     registry: { type: 'string', default: process.env.CIG_REGISTRY ?? repoPath('config/demo/registry.yaml') },
     port: { type: 'string', default: process.env.CIG_GATEWAY_PORT ?? '4000' },
     'catalogue-port': { type: 'string', default: process.env.CIG_CATALOGUE_PORT ?? '4001' },
     'custom-port': { type: 'string', default: process.env.CIG_CUSTOM_PORT ?? '4002' },
+    'with-orthanc': { type: 'boolean', default: false },
+    'orthanc-port': { type: 'string', default: process.env.CIG_ORTHANC_PORT ?? '4003' },
   },
 });
+const withOrthanc = values['with-orthanc'] === true;
+const registry = withOrthanc && !process.env.CIG_REGISTRY && values.registry === repoPath('config/demo/registry.yaml')
+  ? repoPath('config/demo-orthanc/registry.yaml')
+  : values.registry!;
 
-const running: RunningService[] = [];
+const running: { name: string; stop(): Promise<void> }[] = [];
 let stopping = false;
 async function stopAll(code: number): Promise<never> {
   stopping = true;
@@ -24,10 +33,22 @@ async function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-const ports = { gateway: Number(values.port), catalogue: Number(values['catalogue-port']), custom: Number(values['custom-port']) };
+const ports = {
+  gateway: Number(values.port), catalogue: Number(values['catalogue-port']), custom: Number(values['custom-port']),
+  ...(withOrthanc && { orthanc: Number(values['orthanc-port']) }),
+};
 try {
-  for (const spec of demoGraphServices({ registry: values.registry!, ports, output: 'inherit' })) {
-    const service = await startService(spec);
+  const env: Record<string, string> = {};
+  if (withOrthanc) {
+    // The demo registry names this Orthanc at 127.0.0.1:8042 and its credential variables.
+    const orthanc = await startDemoOrthanc(8042, (line) => console.log(line));
+    running.push({ name: 'Orthanc', stop: () => orthanc.stop() });
+    env.CIG_SITE_DEMO_ORTHANC_USER = DEMO_ORTHANC_USER;
+    env.CIG_SITE_DEMO_ORTHANC_PASSWORD = DEMO_ORTHANC_PASSWORD;
+  }
+  const supergraph = withOrthanc ? repoPath('config/demo-orthanc/__generated__/supergraph.graphql') : undefined;
+  for (const spec of demoGraphServices({ registry, ports, output: 'inherit', env, ...(supergraph && { supergraph }) })) {
+    const service: RunningService = await startService(spec);
     running.push(service);
     service.child.once('exit', (code, signal) => {
       // The rest of the graph keeps serving: the gateway answers what it can and /readyz

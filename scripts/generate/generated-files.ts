@@ -1,7 +1,7 @@
 import { generate } from '@graphql-codegen/cli';
 import { buildCodesSDL } from '@cancer-imaging/schema';
 import codegenConfig from '../../codegen.ts';
-import { composeGraph } from './compose.js';
+import { composeGraph, loadSubgraphList } from './compose.js';
 import { buildErrorsDoc } from './errors-doc.js';
 import { repoPath } from './paths.js';
 
@@ -12,9 +12,15 @@ import { repoPath } from './paths.js';
 export async function buildGeneratedFiles(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   files.set('schema/src/__generated__/codes.graphql', buildCodesSDL());
-  const graph = await composeGraph();
-  files.set('schema/supergraph.graphql', graph.supergraphSdl);
-  files.set('schema/api.graphql', graph.apiSdl);
+  const { supergraphs } = await loadSubgraphList();
+  const graphs = [];
+  for (const target of supergraphs) {
+    const composed = await composeGraph(repoPath(target.registry));
+    files.set(target.supergraph, composed.supergraphSdl);
+    if (target.api) files.set(target.api, composed.apiSdl);
+    graphs.push(composed);
+  }
+  const graph = graphs[0]!;
   files.set('docs/errors.md', buildErrorsDoc());
   // Codegen reads the freshly composed API schema, not the file on disk, so a stale
   // api.graphql cannot hide a stale SDK.

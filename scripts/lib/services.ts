@@ -83,6 +83,8 @@ export interface GraphPorts {
   readonly gateway: number;
   readonly catalogue: number;
   readonly custom: number;
+  /** Set to serve Orthanc sites too (the registry must have some). */
+  readonly orthanc?: number;
 }
 
 export interface GraphOptions {
@@ -90,6 +92,8 @@ export interface GraphOptions {
   readonly ports: GraphPorts;
   readonly env?: Readonly<Record<string, string>>;
   readonly output?: ServiceSpec['output'];
+  /** The supergraph the gateway plans with; default the committed schema/supergraph.graphql. */
+  readonly supergraph?: string;
 }
 
 /** The services of the embedded demo graph, in start order. */
@@ -107,6 +111,11 @@ export function demoGraphServices(options: GraphOptions): ServiceSpec[] {
       env: { ...common, CIG_CUSTOM_PORT: String(ports.custom) },
       readyUrl: `http://127.0.0.1:${ports.custom}/healthz`,
     },
+    ...(ports.orthanc === undefined ? [] : [{
+      name: 'orthanc', entry: 'subgraphs/orthanc/src/main.ts', output: options.output,
+      env: { ...common, CIG_ORTHANC_PORT: String(ports.orthanc) },
+      readyUrl: `http://127.0.0.1:${ports.orthanc}/healthz`,
+    }]),
     {
       name: 'gateway', entry: 'gateway/src/main.ts', output: options.output,
       env: {
@@ -114,6 +123,8 @@ export function demoGraphServices(options: GraphOptions): ServiceSpec[] {
         CIG_GATEWAY_PORT: String(ports.gateway),
         CIG_GATEWAY_SUBGRAPH_CATALOGUE_URL: `http://127.0.0.1:${ports.catalogue}/graphql`,
         CIG_GATEWAY_SUBGRAPH_CUSTOM_URL: `http://127.0.0.1:${ports.custom}/graphql`,
+        ...(ports.orthanc !== undefined && { CIG_GATEWAY_SUBGRAPH_ORTHANC_URL: `http://127.0.0.1:${ports.orthanc}/graphql` }),
+        ...(options.supergraph && { CIG_GATEWAY_SUPERGRAPH: options.supergraph }),
       },
       readyUrl: `http://127.0.0.1:${ports.gateway}/readyz`,
     },

@@ -70,8 +70,8 @@ export const registrySchema = z.object({
   /** Default thresholds; sites may be stricter. */
   privacy: privacySchema.default({ minCount: 10, roundTo: 10 }),
   sites: z.array(siteSchema).min(1),
-  /** Curated dataset metadata, inline or in a file beside the registry. */
-  datasets: z.union([z.string(), z.array(datasetMetadataSchema)]).default([]),
+  /** Curated dataset metadata: inline, or one or more files relative to the registry. */
+  datasets: z.union([z.string(), z.array(z.string()).min(1), z.array(datasetMetadataSchema)]).default([]),
 }).strict();
 
 export interface Registry {
@@ -103,14 +103,16 @@ export async function parseRegistry(text: string, source: string): Promise<Regis
     if (ids.has(site.id)) throw new RegistryError(`${source}: site id ${site.id} appears twice`);
     ids.add(site.id);
   }
-  let datasets: DatasetMetadata[];
-  if (typeof raw.data.datasets === 'string') {
-    const file = path.resolve(path.dirname(source), raw.data.datasets);
+  const datasets: DatasetMetadata[] = [];
+  const files = typeof raw.data.datasets === 'string' ? [raw.data.datasets] : raw.data.datasets.filter((entry): entry is string => typeof entry === 'string');
+  for (const entry of files) {
+    const file = path.resolve(path.dirname(source), entry);
     const parsed = z.object({ datasets: z.array(datasetMetadataSchema) }).safeParse(parseYaml(await readFile(file, 'utf8')));
     if (!parsed.success) throw new RegistryError(`${file}: ${z.prettifyError(parsed.error)}`);
-    datasets = parsed.data.datasets;
-  } else {
-    datasets = raw.data.datasets;
+    datasets.push(...parsed.data.datasets);
+  }
+  if (Array.isArray(raw.data.datasets)) {
+    datasets.push(...raw.data.datasets.filter((entry): entry is DatasetMetadata => typeof entry !== 'string'));
   }
   const datasetKeys = new Set<string>();
   for (const dataset of datasets) {
