@@ -84,3 +84,33 @@ export async function runLoad(options: {
 export function formatResult(result: LoadResult): string {
   return `${result.label.padEnd(34)} ${result.rps.toFixed(0).padStart(7)} req/s   p50 ${result.p50Ms.toFixed(1).padStart(7)} ms   p95 ${result.p95Ms.toFixed(1).padStart(7)} ms   p99 ${result.p99Ms.toFixed(1).padStart(7)} ms   failures ${result.failures}/${result.requests}`;
 }
+
+/**
+ * Closed-loop load over any async operation (for baselines that are not one HTTP POST,
+ * e.g. the several REST calls a client makes straight to a repository).
+ */
+export async function runClosedLoop(options: { label: string; operation: () => Promise<boolean>; concurrency: number; seconds: number; warmupSeconds?: number }): Promise<LoadResult> {
+  const loop = async (until: number, latencies: number[] | null, counts: { failures: number }) => {
+    while (performance.now() < until) {
+      const started = performance.now();
+      try {
+        if (!(await options.operation())) counts.failures++;
+      } catch {
+        counts.failures++;
+      }
+      latencies?.push(performance.now() - started);
+    }
+  };
+  const warmupUntil = performance.now() + (options.warmupSeconds ?? 1) * 1000;
+  await Promise.all(Array.from({ length: options.concurrency }, () => loop(warmupUntil, null, { failures: 0 })));
+  const latencies: number[] = [];
+  const counts = { failures: 0 };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: options.concurrency }, () => loop(started + options.seconds * 1000, latencies, counts)));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    label: options.label, requests: latencies.length, failures: counts.failures, seconds, rps: latencies.length / seconds,
+    p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95), p99Ms: percentile(latencies, 99),
+  };
+}

@@ -10,7 +10,8 @@ export const ORTHANC_KIND = 'orthanc';
 export interface OrthancSubgraphOptions {
   readonly registry: Registry;
   readonly pseudonymSecret: string;
-  readonly logger: Logger;
+  /** Default: silent. */
+  readonly logger?: Logger;
   /** The environment holding the credentials the registry names. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly fetch?: typeof fetch;

@@ -68,9 +68,9 @@ export async function resolveSiteCohort(
     // does not reveal that it holds one to k-1 of them.
     .filter((row) => row.subjects.precision !== 'SUPPRESSED' && (row.subjects.value ?? 0) > 0)
     .sort((a, b) => a.dataset.id.localeCompare(b.dataset.id));
-  // The site's own totals are exact only when every dataset it counted is granted.
-  const exactTotal = counts.byDataset.length > 0 && counts.byDataset.every((row) =>
-    context.policy.canSeeExactCounts(context.caller, toGraphId(site.id, kind, row.datasetLocalId), context.now));
+  // The site's own totals are exact only for a caller granted every dataset of the site:
+  // then even a zero is theirs to see; anyone else gets a small total suppressed.
+  const exactTotal = await maySeeAllDatasets(site, kind, context);
   context.logger.debug({ site: site.id, fields: criteria.fields }, 'cohort counted');
   return {
     status: unsupported.length > 0 ? 'PARTIAL' : 'OK',
@@ -102,4 +102,10 @@ function failed(error: ProviderError, latencyMs: number, site: SiteRuntime, cont
     unsupportedCriteria: [],
     errorCode: error.code,
   };
+}
+
+async function maySeeAllDatasets(site: SiteRuntime, kind: string, context: ProviderContext): Promise<boolean> {
+  const datasets = await site.datasetTotals().catch(() => new Map());
+  if (datasets.size === 0) return false;
+  return [...datasets.keys()].every((localId) => context.policy.canSeeExactCounts(context.caller, toGraphId(site.id, kind, localId), context.now));
 }
