@@ -19,4 +19,4 @@ export {
 } from './demo/ensure-demo-index.js';
 export { typeDefs } from './schema.js';
 export { createCustomSubgraph, type CustomSubgraphOptions } from './server.js';
-export { loadCustomConfig, type CustomSubgraphConfig } from './config.js';
+export { DEFAULT_CUSTOM_REGISTRY, demoCacheDir } from './config.js';

@@ -14,3 +14,4 @@ export { scrubFreeText, toAgeBand } from './privacy/scrub.js';
 export { withDeadline, settleWithDeadline } from './deadline.js';
 export type { ProviderContext } from './context.js';
 export type { ResolverMap } from './resolvers/build-resolvers.js';
+export { loadProviderProcessConfig, runProviderProcess, PROVIDER_LOG_REDACT, type ProviderProcessConfig } from './provider-process.js';
