@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import type { CreateAdapter } from './adapter.js';
 import { createProviderContext, type ProviderContext } from './context.js';
 import { grantBasedPolicy, ANONYMOUS, type AccessPolicy, type Caller } from './privacy/access-policy.js';
-import type { DatasetMetadata, SiteConfig } from './registry.js';
+import type { DatasetMetadata, Registry, SiteConfig } from './registry.js';
 import { buildProviderResolvers, type ResolverMap } from './resolvers/build-resolvers.js';
 import { buildProviderTypeDefs, kindTypeNames } from './schema.js';
 import { SiteRuntime } from './site-runtime.js';
@@ -115,4 +115,36 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
     },
   };
   return subgraph;
+}
+
+/** What a kind subgraph needs at start: the registry and the deployment's settings. */
+export interface KindSubgraphOptions {
+  readonly registry: Registry;
+  readonly pseudonymSecret: string;
+  /** Default: silent. */
+  readonly logger?: Logger;
+  /** The environment holding the credentials the registry names. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly fetch?: typeof fetch;
+  readonly accessPolicy?: AccessPolicy;
+  readonly resolveCaller?: (headers: HeaderMap) => Caller | Promise<Caller>;
+}
+
+/**
+ * The subgraph factory of a kind whose adapters need nothing beyond the registry: every
+ * site of the kind, the curated datasets, one adapter per site.
+ */
+export function kindSubgraphFactory(kind: string, createAdapter: CreateAdapter): (options: KindSubgraphOptions) => Promise<ProviderSubgraph> {
+  return (options) => createProviderSubgraph({
+    kind,
+    sites: options.registry.sites,
+    datasets: options.registry.datasets,
+    createAdapter,
+    pseudonymSecret: options.pseudonymSecret,
+    ...(options.logger && { logger: options.logger }),
+    ...(options.env && { env: options.env }),
+    ...(options.fetch && { fetch: options.fetch }),
+    ...(options.accessPolicy && { accessPolicy: options.accessPolicy }),
+    ...(options.resolveCaller && { resolveCaller: options.resolveCaller }),
+  });
 }

@@ -4,7 +4,7 @@ export * from './ids.js';
 export * from './pagination.js';
 export * from './registry.js';
 export { startSubgraphServer, type RunningSubgraph, type SubgraphServerOptions } from './http-server.js';
-export { createProviderSubgraph, PUBLIC_URL_HEADER, type ProviderSubgraph, type ProviderSubgraphOptions } from './create-provider-subgraph.js';
+export { createProviderSubgraph, kindSubgraphFactory, PUBLIC_URL_HEADER, type KindSubgraphOptions, type ProviderSubgraph, type ProviderSubgraphOptions } from './create-provider-subgraph.js';
 export { signRetrieveTicket, verifyRetrieveTicket, deriveRetrieveSecret, RETRIEVE_TICKET_TTL_MS, type RetrieveTicket } from './retrieve-ticket.js';
 export { buildProviderTypeDefs, kindTypeNames, type KindTypeNames } from './schema.js';
 export { normalizeCriteria, toSiteCriteria, type CohortCriteriaInput, type NormalizedCriteria } from './criteria.js';
