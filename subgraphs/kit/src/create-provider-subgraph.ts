@@ -72,13 +72,14 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
   if (options.pseudonymSecret.length < 16) throw new Error('pseudonymSecret must be at least 16 characters');
   const sites = new Map<string, SiteRuntime>();
   for (const site of options.sites.filter((s) => s.kind === options.kind)) {
+    const curated = (options.datasets ?? []).filter((dataset) => dataset.site === site.id);
     const adapter = await options.createAdapter(site, {
       logger: logger.child({ site: site.id }),
-      datasets: (options.datasets ?? []).filter((dataset) => dataset.site === site.id),
+      datasets: curated,
       env: options.env ?? {},
       fetch: options.fetch ?? globalThis.fetch,
     });
-    sites.set(site.id, new SiteRuntime(site, adapter, logger.child({ site: site.id })));
+    sites.set(site.id, new SiteRuntime(site, adapter, logger.child({ site: site.id }), curated.map((dataset) => dataset.localId)));
   }
   const typeDefs = buildProviderTypeDefs(options.kind, options.extraTypeDefs);
   const retrieveSecret = deriveRetrieveSecret(options.pseudonymSecret);

@@ -20,11 +20,26 @@ export class SiteRuntime {
   private description?: Cached<SiteDescription>;
   private datasets?: Cached<ReadonlyMap<string, DatasetRecord>>;
 
+  /**
+   * The datasets the site publishes (curated metadata in the registry). When the registry
+   * describes any for the site, only those are served: an uncatalogued project or grouping
+   * (a QA phantom project, a private collection) is neither counted nor browsable.
+   */
+  readonly curated: ReadonlySet<string> | undefined;
+
   constructor(
     readonly config: SiteConfig,
     readonly adapter: ProviderAdapter,
     private readonly logger: Logger,
-  ) {}
+    curatedLocalIds: readonly string[] = [],
+  ) {
+    this.curated = curatedLocalIds.length > 0 ? new Set(curatedLocalIds) : undefined;
+  }
+
+  /** Is this dataset (local id) served? */
+  serves(localId: string): boolean {
+    return this.curated === undefined || this.curated.has(localId);
+  }
 
   get id(): string {
     return this.config.id;
@@ -44,7 +59,7 @@ export class SiteRuntime {
     if (cached) return cached;
     const value = withDeadline(this.config.deadlineMs, this.logger, async (ctx) => {
       const records = await this.adapter.listDatasets(ctx);
-      return new Map(records.map((record) => [record.localId, record]));
+      return new Map(records.filter((record) => this.serves(record.localId)).map((record) => [record.localId, record]));
     });
     this.datasets = { at: Date.now(), value };
     value.catch(() => { this.datasets = undefined; });

@@ -49,7 +49,7 @@ export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
   const datasetFromId = (id: string): DatasetObject | null => {
     const parsed = parseGraphId(id);
     const site = parsed && parsed.kind === kind ? sites.get(parsed.siteId) : undefined;
-    return parsed && site ? { id, localId: parsed.localId, site } : null;
+    return parsed && site?.serves(parsed.localId) ? { id, localId: parsed.localId, site } : null;
   };
 
   const datasetTotal = async (dataset: DatasetObject, field: 'subjects' | 'studies' | 'series') => {

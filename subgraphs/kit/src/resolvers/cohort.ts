@@ -51,7 +51,7 @@ export async function resolveSiteCohort(
     const exact = new Set<CriteriaField>([...described.value.exactCriteria, 'datasetIds', 'providerIds']);
     const outcome = await settleWithDeadline(site.config.deadlineMs, context.logger, (ctx) => site.adapter.countCohort(siteCriteria, ctx));
     if (!outcome.ok) return failed(outcome.error, Math.round(performance.now() - started), site, context);
-    counts = outcome.value;
+    counts = servedOnly(outcome.value, site);
     unsupported = [...new Set([...criteria.fields.filter((field) => !exact.has(field)), ...counts.unsupportedCriteria])];
   }
   const thresholds = site.config.privacy;
@@ -108,4 +108,12 @@ async function maySeeAllDatasets(site: SiteRuntime, kind: string, context: Provi
   const datasets = await site.datasetTotals().catch(() => new Map());
   if (datasets.size === 0) return false;
   return [...datasets.keys()].every((localId) => context.policy.canSeeExactCounts(context.caller, toGraphId(site.id, kind, localId), context.now));
+}
+
+/** Keeps the rows of datasets the site serves; the site's totals are then their sums. */
+function servedOnly(counts: CohortCountRecord, site: SiteRuntime): CohortCountRecord {
+  if (site.curated === undefined || counts.byDataset.every((row) => site.serves(row.datasetLocalId))) return counts;
+  const byDataset = counts.byDataset.filter((row) => site.serves(row.datasetLocalId));
+  const sum = (field: 'subjects' | 'studies' | 'series') => byDataset.reduce((total, row) => total + row[field], 0);
+  return { ...counts, byDataset, subjects: sum('subjects'), studies: sum('studies'), series: sum('series') };
 }
