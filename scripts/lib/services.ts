@@ -85,6 +85,8 @@ export interface GraphPorts {
   readonly custom: number;
   /** Set to serve Orthanc sites too (the registry must have some). */
   readonly orthanc?: number;
+  /** Set to serve XNAT sites too. */
+  readonly xnat?: number;
 }
 
 export interface GraphOptions {
@@ -116,6 +118,11 @@ export function demoGraphServices(options: GraphOptions): ServiceSpec[] {
       env: { ...common, CIG_ORTHANC_PORT: String(ports.orthanc) },
       readyUrl: `http://127.0.0.1:${ports.orthanc}/healthz`,
     }]),
+    ...(ports.xnat === undefined ? [] : [{
+      name: 'xnat', entry: 'subgraphs/xnat/src/main.ts', output: options.output,
+      env: { ...common, CIG_XNAT_PORT: String(ports.xnat) },
+      readyUrl: `http://127.0.0.1:${ports.xnat}/healthz`,
+    }]),
     {
       name: 'gateway', entry: 'gateway/src/main.ts', output: options.output,
       env: {
@@ -124,6 +131,7 @@ export function demoGraphServices(options: GraphOptions): ServiceSpec[] {
         CIG_GATEWAY_SUBGRAPH_CATALOGUE_URL: `http://127.0.0.1:${ports.catalogue}/graphql`,
         CIG_GATEWAY_SUBGRAPH_CUSTOM_URL: `http://127.0.0.1:${ports.custom}/graphql`,
         ...(ports.orthanc !== undefined && { CIG_GATEWAY_SUBGRAPH_ORTHANC_URL: `http://127.0.0.1:${ports.orthanc}/graphql` }),
+        ...(ports.xnat !== undefined && { CIG_GATEWAY_SUBGRAPH_XNAT_URL: `http://127.0.0.1:${ports.xnat}/graphql` }),
         ...(options.supergraph && { CIG_GATEWAY_SUPERGRAPH: options.supergraph }),
       },
       readyUrl: `http://127.0.0.1:${ports.gateway}/readyz`,

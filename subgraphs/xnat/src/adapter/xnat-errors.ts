@@ -1,0 +1,87 @@
+import {
+  ProviderAuthError, ProviderBadResponseError, ProviderError, ProviderTimeoutError, ProviderUnavailableError,
+} from '@cancer-imaging/provider-kit';
+
+/**
+ * How an XNAT call fails, as the kit's ProviderError subclasses. Messages are ours and safe
+ * to show: never the upstream body, URL or credentials. The `cause` (kept for the log only)
+ * names the endpoint template ("GET /data/projects/{p}/subjects") and the HTTP status.
+ */
+
+/** An identifier-free description of a failed call, for the cause chain. */
+export class XnatCallFailure extends Error {
+  override name = 'XnatCallFailure';
+  constructor(readonly endpoint: string, readonly status: number | undefined, detail: string, options?: { cause?: unknown }) {
+    super(`${endpoint}${status === undefined ? '' : ` -> HTTP ${status}`}: ${detail}`, options);
+  }
+}
+
+/** XNAT answered 404 for a resource the caller named (a project, session or scan). */
+export class XnatNotFoundError extends ProviderBadResponseError {
+  constructor(message = 'The site does not hold the requested resource.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * The search service (POST /data/search) is disabled, refused or answers without the asked
+ * display fields. The adapter catches it and falls back to listing.
+ */
+export class XnatSearchUnavailableError extends ProviderBadResponseError {
+  constructor(options?: { cause?: unknown }) {
+    super('The site\'s search service is not available.', options);
+  }
+}
+
+/** The registry names credential variables that the environment does not define. */
+export class XnatCredentialsMissingError extends ProviderAuthError {
+  constructor() {
+    super('The site\'s credentials are not configured in the environment.');
+  }
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT',
+  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED',
+]);
+
+function errorCode(error: unknown): string | undefined {
+  const direct = (error as { code?: unknown } | null)?.code;
+  if (typeof direct === 'string') return direct;
+  const nested = (error as { cause?: { code?: unknown; cause?: { code?: unknown } } } | null)?.cause;
+  if (typeof nested?.code === 'string') return nested.code;
+  return typeof nested?.cause?.code === 'string' ? nested.cause.code : undefined;
+}
+
+/**
+ * Maps what `fetch` (or reading a body) threw. An aborted signal is the deadline; anything
+ * else fetch rejects with is a network failure (refused, reset, DNS, TLS). A parser error
+ * means something answered, but not HTTP. Errors we threw ourselves pass through.
+ */
+export function toTransportError(error: unknown, signal: AbortSignal, endpoint: string): ProviderError {
+  if (error instanceof ProviderError) return error;
+  const name = (error as { name?: unknown } | null)?.name;
+  if (signal.aborted || name === 'AbortError' || name === 'TimeoutError') {
+    const reason: unknown = signal.reason;
+    if (reason instanceof ProviderTimeoutError) return reason;
+    return new ProviderTimeoutError(undefined, { cause: new XnatCallFailure(endpoint, undefined, 'aborted') });
+  }
+  const code = errorCode(error);
+  const detail = code ?? (typeof name === 'string' ? name : 'network error');
+  if (code !== undefined && !NETWORK_CODES.has(code) && /^(HPE_|UND_ERR_(RES|HEADERS|INFO))/.test(code)) {
+    return new ProviderBadResponseError(undefined, { cause: new XnatCallFailure(endpoint, undefined, detail) });
+  }
+  return new ProviderUnavailableError(undefined, { cause: new XnatCallFailure(endpoint, undefined, detail) });
+}
+
+/** Maps a non-2xx status that is not a session expiry. */
+export function toStatusError(status: number, endpoint: string): ProviderError {
+  const cause = new XnatCallFailure(endpoint, status, 'unexpected status');
+  if (status === 401 || status === 403) return new ProviderAuthError(undefined, { cause });
+  if (status === 404) return new XnatNotFoundError(undefined, { cause });
+  return new ProviderBadResponseError(undefined, { cause });
+}
+
+export function badResponse(endpoint: string, status: number | undefined, detail: string): ProviderBadResponseError {
+  return new ProviderBadResponseError(undefined, { cause: new XnatCallFailure(endpoint, status, detail) });
+}
