@@ -45,36 +45,7 @@ export function exactCriteriaFor(curated: readonly DatasetMetadata[], staticData
   return exact;
 }
 
-export type CancerTypeDecision = 'include' | 'exclude' | 'undecidable';
-
-/** Whether a dataset's subjects match `cancerTypes`, from the dataset's curated types. */
-export function decideCancerType(datasetTypes: readonly string[] | undefined, wanted: readonly CancerType[]): CancerTypeDecision {
-  if (!datasetTypes || datasetTypes.length === 0) return 'undecidable';
-  const types = new Set(datasetTypes.map((type) => type.trim().toUpperCase()));
-  const hits = [...types].filter((type) => (wanted as readonly string[]).includes(type)).length;
-  if (hits === 0) return 'exclude';
-  return hits === types.size ? 'include' : 'undecidable';
-}
-
-/** The single cancer type of a dataset, as the diagnosis of its subjects; null otherwise. */
-export function diagnosisOf(datasetTypes: readonly string[] | undefined): CancerType | null {
-  if (!datasetTypes || datasetTypes.length !== 1) return null;
-  return datasetTypes[0]!.trim().toUpperCase() as CancerType;
-}
-
-export function inRange(value: number | null | undefined, range: Range | undefined): boolean {
-  if (!range) return true;
-  if (value == null) return false;
-  return (range.min === undefined || value >= range.min) && (range.max === undefined || value <= range.max);
-}
-
-export function sexMatches(sex: Sex, wanted: readonly Sex[] | undefined): boolean {
-  return !wanted || wanted.includes(sex);
-}
-
-export function hasSeriesCriteria(criteria: SiteCriteria): boolean {
-  return criteria.modalities !== undefined || criteria.bodyParts !== undefined || criteria.manufacturers !== undefined;
-}
+export { decideCancerType, diagnosisOf, hasSeriesCriteria, inRange, sexMatches, type CancerTypeDecision } from '@cancer-imaging/provider-kit';
 
 /** Characters Orthanc's matching treats as syntax: a value holding one cannot be sent as is. */
 const MATCHING_SYNTAX = /[\\*?]/;
