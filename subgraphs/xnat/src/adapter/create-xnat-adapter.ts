@@ -15,10 +15,18 @@ import {
   type SessionEntry, type SubjectEntry,
 } from './xnat-mappers.js';
 import { parseXnatSiteOptions, type XnatSiteOptions } from './xnat-options.js';
-import { XnatSiteCache, type ProjectSnapshot } from './xnat-site-cache.js';
+import { XnatSiteCache, type ProjectSnapshot, type SearchState } from './xnat-site-cache.js';
 
 /** The API the adapter is written against; describe() reports it with the counting path. */
 export const XNAT_API = 'XNAT 1.8 REST';
+
+/** What describe() says of the counting path, by the cache's search state. */
+const COUNTING_PATHS: Readonly<Record<SearchState, string>> = {
+  unknown: 'counts via the search service when it answers',
+  available: 'counts via the search service',
+  partial: 'counts via the search service, listing the sessions it cannot answer for',
+  unavailable: 'counts by listing (search service unavailable or disabled)',
+};
 
 /** Snapshots built at once when a call spans several projects. */
 const PROJECT_PARALLELISM = 2;
@@ -29,23 +37,30 @@ const PROJECT_PARALLELISM = 2;
  * scans are series; icr:roiCollectionData assessors are segmentations.
  *
  * Upstream calls (measured by the tests): a cohort count on a cold adapter is one login
- * plus three calls per project (two searches and the experiments listing; without the
- * search service, two listings per project and one scans listing per session); while the
- * project snapshot is fresh (`snapshotTtlMs`), counts, subject pages and study pages cost
- * no call; series cost one scans call per session not yet cached.
+ * (and the project list unless `projects` is configured) plus, per project, the subjects
+ * and experiments listings and one scan search per scan data type its sessions hold
+ * (xnat:ctScanData, xnat:petScanData ... and xnat:segScanData); sessions no search can
+ * answer for cost one scans listing each, and without the search service every session
+ * does. While the project snapshot is fresh (`snapshotTtlMs`), counts, subject pages and
+ * study pages cost no call; series cost one scans call per session not yet cached.
  */
 export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): ProviderAdapter {
   const options: XnatSiteOptions = parseXnatSiteOptions(site);
   const curatedList = deps.datasets.filter((dataset) => dataset.site === site.id);
   const curated = new Map<string, DatasetMetadata>(curatedList.map((dataset) => [dataset.localId, dataset]));
   const client: XnatClient = createXnatClientForSite(site, deps);
+  // The configured projects the site serves (see servedProjects), for exactCriteria.
+  const configuredServed = options.projects && curated.size > 0 ? options.projects.filter((id) => curated.has(id)) : options.projects;
   const cache = new XnatSiteCache({
     client,
     logger: deps.logger.child({ site: site.id, component: 'xnat-site-cache' }),
-    projects: options.projects,
+    // A site whose datasets the registry curates serves only those (the kit serves no
+    // other), so the curated projects stand for the project list: no GET /data/projects.
+    projects: options.projects ?? (curated.size > 0 ? [...curated.keys()].sort(compareText) : undefined),
     ttlMs: options.snapshotTtlMs,
     parallelism: options.parallelism,
     useSearchService: options.useSearchService,
+    extraScanTypes: options.extraScanTypes,
     detailCacheSessions: options.detailCacheSessions,
   });
 
@@ -62,6 +77,16 @@ export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): Provider
     }
   }
 
+  /**
+   * The projects served: the configured ones, else the curated ones, else every project the
+   * account can read; with curated datasets, only those (the kit serves no other: building
+   * an uncurated project's snapshot would be wasted calls).
+   */
+  async function servedProjects(signal: AbortSignal): Promise<readonly string[]> {
+    const projects = await cache.projectIds(signal);
+    return curated.size > 0 ? projects.filter((id) => curated.has(id)) : projects;
+  }
+
   async function snapshots(projectIds: readonly string[], signal: AbortSignal): Promise<ProjectSnapshot[]> {
     return mapLimit(projectIds, PROJECT_PARALLELISM, (id) => cache.snapshot(id, signal), signal);
   }
@@ -71,7 +96,7 @@ export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): Provider
     if (!isXnatId(sessionId)) return undefined;
     const known = cache.findSession(sessionId);
     if (known && Date.now() - known.snapshot.builtAt < options.snapshotTtlMs) return known;
-    for (const snapshot of await snapshots(await cache.projectIds(signal), signal)) {
+    for (const snapshot of await snapshots(await servedProjects(signal), signal)) {
       const session = snapshot.sessionsById.get(sessionId);
       if (session) return { snapshot, session };
     }
@@ -91,22 +116,20 @@ export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): Provider
   }
 
   return {
+    // No upstream call: the counting path is what the last snapshot build found.
     describe(ctx) {
       return run('describe', ctx, async () => {
-        const projects = await cache.projectIds(ctx.signal);
-        const state = projects.length > 0 ? await cache.probeSearch(projects[0]!, ctx.signal) : cache.searchState;
-        const path = state === 'available' ? 'counts via the search service' : state === 'unavailable'
-          ? 'counts by listing (search service unavailable or disabled)' : 'counts via the search service when it answers';
+        const path = COUNTING_PATHS[cache.searchState];
         return {
           apiVersion: `${XNAT_API}; ${path}`,
-          exactCriteria: exactCriteriaFor(curatedList, options.projects, cache.bodyPartsKnownMissing),
+          exactCriteria: exactCriteriaFor(curatedList, configuredServed, cache.bodyPartsKnownMissing),
         };
       });
     },
 
     listDatasets(ctx) {
       return run('listDatasets', ctx, async (): Promise<DatasetRecord[]> => {
-        const projects = await cache.projectIds(ctx.signal);
+        const projects = await servedProjects(ctx.signal);
         const records = new Map<string, DatasetRecord>();
         for (const snapshot of await snapshots(projects, ctx.signal)) {
           records.set(snapshot.projectId, {
@@ -130,7 +153,7 @@ export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): Provider
 
     listSubjects(datasetLocalId, page, ctx) {
       return run('listSubjects', ctx, async (): Promise<PageResult<SubjectRecord>> => {
-        const projects = await cache.projectIds(ctx.signal);
+        const projects = await servedProjects(ctx.signal);
         if (!projects.includes(datasetLocalId)) return { items: [], totalCount: 0 };
         const snapshot = await cache.snapshot(datasetLocalId, ctx.signal);
         const offset = Math.max(0, Math.trunc(page.offset));
@@ -144,7 +167,7 @@ export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): Provider
       return run('listStudies', ctx, async () => {
         const result = new Map<string, StudyRecord[]>();
         for (const ref of refs) result.set(subjectRefKey(ref), []);
-        const projects = new Set(await cache.projectIds(ctx.signal));
+        const projects = new Set(await servedProjects(ctx.signal));
         const wantedProjects = [...new Set(refs.map((ref) => ref.datasetLocalId))].filter((id) => projects.has(id)).sort(compareText);
         await mapLimit(wantedProjects, PROJECT_PARALLELISM, async (projectId) => {
           const snapshot = await cache.snapshot(projectId, ctx.signal);
@@ -241,7 +264,7 @@ export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): Provider
   async function countCohort(criteria: SiteCriteria, signal: AbortSignal): Promise<CohortCountRecord> {
     const unsupported = new Set<CriteriaField>();
     if (criteria.yearOfDiagnosis) unsupported.add('yearOfDiagnosis');
-    let projects = [...await cache.projectIds(signal)];
+    let projects = [...await servedProjects(signal)];
     if (criteria.datasetLocalIds) projects = projects.filter((id) => criteria.datasetLocalIds!.includes(id));
     if (criteria.cancerTypes) {
       projects = projects.filter((id) => {

@@ -6,14 +6,15 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   aliasTokenSchema, experimentListSchema, projectItemSchema, projectListSchema, roiCollectionListSchema, scanListSchema,
-  scanSearchSchema, sessionIdSchema, subjectListSchema, subjectSearchSchema,
+  scanSearchSchemaFor, sessionIdSchema, subjectListSchema,
   type AliasTokenDto, type ExperimentRow, type ProjectItemDto, type ProjectRow, type ResultSet, type RoiCollectionRow,
-  type ScanRow, type ScanSearchRow, type SubjectRow, type SubjectSearchRow,
+  type ScanRow, type ScanSearchRow, type SubjectRow,
 } from './xnat-dto.js';
 import {
   XnatCallFailure, XnatCredentialsMissingError, XnatSearchUnavailableError, badResponse, toStatusError, toTransportError,
 } from './xnat-errors.js';
 import { abortable } from './xnat-async.js';
+import { SCAN_DATA_TYPE } from './xnat-scan-types.js';
 
 /**
  * A typed client of the XNAT 1.8 REST API (/data/...): one method per endpoint, each
@@ -50,9 +51,6 @@ export interface XnatArchiveStream {
   readonly contentLength?: number;
 }
 
-/** Root elements the search service is asked about. */
-export type SearchRoot = 'xnat:imageScanData' | 'xnat:subjectData';
-
 export interface XnatClient {
   /** The base URL, without credentials. */
   readonly baseUrl: string;
@@ -76,19 +74,20 @@ export interface XnatClient {
   listScans(experimentId: string, signal: AbortSignal): Promise<ResultSet<ScanRow>>;
   /** GET /data/experiments/{id}/assessors?format=json&xsiType=icr:roiCollectionData&columns=... */
   listRoiCollections(experimentId: string, signal: AbortSignal): Promise<ResultSet<RoiCollectionRow>>;
-  /** POST /data/search?format=json, root xnat:imageScanData, the project's scans. */
-  searchScans(projectId: string, signal: AbortSignal): Promise<ResultSet<ScanSearchRow>>;
-  /** POST /data/search?format=json, root xnat:subjectData, the project's subjects. */
-  searchSubjects(projectId: string, signal: AbortSignal): Promise<ResultSet<SubjectSearchRow>>;
+  /**
+   * POST /data/search?format=json rooted at one concrete scan data type (xnat:ctScanData...):
+   * the project's scans of that type. Throws XnatSearchUnavailableError when the site
+   * refuses the search, fails it (5xx: no display document for the type), answers HTML,
+   * or answers rows without the asked fields.
+   */
+  searchScans(projectId: string, scanType: string, signal: AbortSignal, options?: ScanSearchOptions): Promise<ResultSet<ScanSearchRow>>;
   /** GET /data/experiments/{id}/scans/{scan}/resources/DICOM/files?format=zip, streamed. */
   scanArchive(experimentId: string, scanId: string, signal: AbortSignal): Promise<XnatArchiveStream>;
 }
 
 /** The columns each list call asks for (see docs/xnat.md). */
-export const SUBJECT_COLUMNS = ['ID', 'project', 'gender', 'age', 'dob', 'yob'] as const;
-export const EXPERIMENT_COLUMNS = [
-  'ID', 'project', 'date', 'xsiType', 'subject_ID', 'UID', 'modality', 'xnat:imageSessionData/scanner/manufacturer',
-] as const;
+export const SUBJECT_COLUMNS = ['ID', 'gender', 'age', 'dob', 'yob'] as const;
+export const EXPERIMENT_COLUMNS = ['ID', 'date', 'xsiType', 'subject_ID', 'UID'] as const;
 export const SCAN_COLUMNS = [
   'ID', 'xsiType', 'type', 'series_description', 'UID', 'modality', 'frames', 'quality',
   'xnat:imageScanData/bodyPartExamined', 'xnat:imageScanData/scanner/manufacturer',
@@ -97,27 +96,35 @@ export const ROI_COLUMNS = [
   'ID', 'label', 'xsiType', 'session_ID', 'icr:roiCollectionData/collectionType', 'icr:roiCollectionData/references/seriesUID',
 ] as const;
 
-/** Display fields asked of the search service, per root element: [element, field id]. */
-export const SEARCH_FIELDS: Readonly<Record<SearchRoot, readonly (readonly [string, string])[]>> = {
-  'xnat:imageScanData': [
-    ['xnat:imageScanData', 'ID'], ['xnat:imageScanData', 'IMAGE_SESSION_ID'], ['xnat:imageScanData', 'MODALITY'],
-    ['xnat:imageScanData', 'BODYPARTEXAMINED'], ['xnat:imageScanData', 'SCANNER_MANUFACTURER'],
-    ['xnat:imageSessionData', 'SUBJECT_ID'], ['xnat:imageSessionData', 'DATE'],
-  ],
-  'xnat:subjectData': [
-    ['xnat:subjectData', 'SUBJECT_ID'], ['xnat:subjectData', 'GENDER_TEXT'], ['xnat:subjectData', 'AGE'],
-    ['xnat:subjectData', 'YOB'], ['xnat:subjectData', 'DOB'],
-  ],
-};
+/**
+ * What a scan search asks of its root type T: display fields of T's display document
+ * (xnat-web `xnat_<type>_display.xml`: ID, SESSION_ID, MODALITY, BODYPARTEXAMINED,
+ * SCANNER_MANUFACTURER). A field XNAT cannot resolve is dropped from the answer, not an
+ * error. The subject and date of each scan's session come from the experiments listing,
+ * so no SUBJECT_ID or <MR|CT|PET>_DATE is asked (the date field's name differs by type).
+ */
+export const SCAN_SEARCH_FIELDS: readonly string[] = ['ID', 'SESSION_ID', 'MODALITY', 'BODYPARTEXAMINED', 'SCANNER_MANUFACTURER'];
+
+export interface ScanSearchOptions {
+  /**
+   * Also name the body part by xpath (`T/bodyPartExamined`, answered as
+   * `xnat_col_<type>bodypartexamined`), for a type whose display document lacks
+   * BODYPARTEXAMINED (xnat:segScanData's does).
+   */
+  readonly bodyPartByXpath?: boolean;
+}
+
+/** The field_IDs of a search rooted at `scanType`, in sequence order. */
+export function scanSearchFieldIds(scanType: string, options: ScanSearchOptions = {}): string[] {
+  return [...SCAN_SEARCH_FIELDS, ...(options.bodyPartByXpath ? [`${scanType}/bodyPartExamined`] : [])];
+}
 
 /**
- * The criteria that restrict a search to one project, as XNAT's own listings do: the
- * project that owns the subject or session, OR a project it is shared into.
+ * The criteria that restrict a scan search to one project, as XNAT's own listings do: the
+ * project that owns the scan's session, OR a project the session is shared into. Criteria
+ * are schema xpaths, so the abstract session type works here (unlike as a root).
  */
-const SEARCH_PROJECT_FIELDS: Readonly<Record<SearchRoot, readonly string[]>> = {
-  'xnat:imageScanData': ['xnat:imageSessionData/PROJECT', 'xnat:imageSessionData/sharing/share/project'],
-  'xnat:subjectData': ['xnat:subjectData/PROJECT', 'xnat:subjectData/sharing/share/project'],
-};
+const SEARCH_PROJECT_FIELDS: readonly string[] = ['xnat:imageSessionData/PROJECT', 'xnat:imageSessionData/sharing/share/project'];
 
 /** XNAT ids (projects, subjects, experiments, assessors) and scan ids: no path syntax. */
 const XNAT_ID = /^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$/;
@@ -130,20 +137,25 @@ function escapeXml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
+export function isScanDataType(value: string): boolean {
+  return SCAN_DATA_TYPE.test(value);
+}
+
 /**
- * The xdat:bundle stored-search document for one project and root element, in the form
- * pyxnat and xnatpy post (test/adapter/fixtures/search-bundle-*.xml).
+ * The xdat:bundle stored-search document for the scans of one type in one project, in the
+ * form pyxnat and xnatpy post (test/adapter/fixtures/search-bundle-ct-scans.xml).
  */
-export function buildSearchBundle(root: SearchRoot, projectId: string): string {
-  const fields = SEARCH_FIELDS[root].map(([element, field], index) =>
-    `  <xdat:search_field><xdat:element_name>${element}</xdat:element_name><xdat:field_ID>${field}</xdat:field_ID>`
-    + `<xdat:sequence>${index}</xdat:sequence><xdat:type>string</xdat:type><xdat:header>${field}</xdat:header></xdat:search_field>\n`).join('');
+export function buildScanSearchBundle(scanType: string, projectId: string, options: ScanSearchOptions = {}): string {
+  if (!isScanDataType(scanType)) throw new ProviderBadResponseError('Not an XNAT scan data type.');
+  const fields = scanSearchFieldIds(scanType, options).map((id, index) =>
+    `  <xdat:search_field><xdat:element_name>${scanType}</xdat:element_name><xdat:field_ID>${id}</xdat:field_ID>`
+    + `<xdat:sequence>${index}</xdat:sequence><xdat:type>string</xdat:type><xdat:header>${id}</xdat:header></xdat:search_field>\n`).join('');
   return '<?xml version="1.0" encoding="UTF-8"?>\n'
-    + `<xdat:bundle xmlns:xdat="http://nrg.wustl.edu/security" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="@${root}" brief-description="cig-cohort" description="" allow-diff-columns="0" secure="false">\n`
-    + `  <xdat:root_element_name>${root}</xdat:root_element_name>\n`
+    + `<xdat:bundle xmlns:xdat="http://nrg.wustl.edu/security" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="@${scanType}" brief-description="cig-cohort" description="" allow-diff-columns="0" secure="false">\n`
+    + `  <xdat:root_element_name>${scanType}</xdat:root_element_name>\n`
     + fields
     + '  <xdat:search_where method="OR">\n'
-    + SEARCH_PROJECT_FIELDS[root].map((field) =>
+    + SEARCH_PROJECT_FIELDS.map((field) =>
       `    <xdat:criteria override_value_formatting="0"><xdat:schema_field>${field}</xdat:schema_field>`
       + `<xdat:comparison_type>=</xdat:comparison_type><xdat:value>${escapeXml(projectId)}</xdat:value></xdat:criteria>\n`).join('')
     + '  </xdat:search_where>\n'
@@ -328,8 +340,10 @@ export function createXnatClient(options: XnatClientOptions): XnatClient {
     const response = outcome.response;
     if (response.status < 200 || response.status >= 300) {
       discard(response);
-      if (spec.search && [400, 403, 404, 405, 422].includes(response.status)) {
-        throw new XnatSearchUnavailableError({ cause: new XnatCallFailure(spec.endpoint, response.status, 'search refused') });
+      // A refusal (disabled, restricted, not this document) or a failure (5xx: XNAT has no
+      // display document for the root type and fails the search) both mean: list instead.
+      if (spec.search && ([400, 403, 404, 405, 422].includes(response.status) || response.status >= 500)) {
+        throw new XnatSearchUnavailableError({ cause: new XnatCallFailure(spec.endpoint, response.status, response.status >= 500 ? 'search failed' : 'search refused') });
       }
       throw toStatusError(response.status, spec.endpoint);
     }
@@ -382,11 +396,11 @@ export function createXnatClient(options: XnatClientOptions): XnatClient {
     return encodeURIComponent(list.join(','));
   }
 
-  function search<T>(schema: z.ZodType<{ ResultSet: { Result: T[]; totalRecords?: number | undefined } }>, root: SearchRoot, projectId: string, signal: AbortSignal): Promise<ResultSet<T>> {
+  function searchScans(projectId: string, scanType: string, signal: AbortSignal, options: ScanSearchOptions = {}): Promise<ResultSet<ScanSearchRow>> {
     if (!isXnatId(projectId)) throw new ProviderBadResponseError('Not an XNAT project id.');
-    return readResultSet(schema, {
-      method: 'POST', endpoint: `POST /data/search (${root})`, path: '/data/search?format=json', expect: 'json',
-      body: buildSearchBundle(root, projectId), contentType: 'text/xml', search: true,
+    return readResultSet(scanSearchSchemaFor(scanType), {
+      method: 'POST', endpoint: `POST /data/search (${scanType})`, path: '/data/search?format=json', expect: 'json',
+      body: buildScanSearchBundle(scanType, projectId, options), contentType: 'text/xml', search: true,
     }, signal);
   }
 
@@ -436,8 +450,7 @@ export function createXnatClient(options: XnatClientOptions): XnatClient {
       path: `/data/experiments/${id(experimentId, 'experiment')}/assessors?format=json&xsiType=${encodeURIComponent('icr:roiCollectionData')}&columns=${columns(ROI_COLUMNS)}`,
       expect: 'json',
     }, signal),
-    searchScans: async (projectId, signal) => search(scanSearchSchema, 'xnat:imageScanData', projectId, signal),
-    searchSubjects: async (projectId, signal) => search(subjectSearchSchema, 'xnat:subjectData', projectId, signal),
+    searchScans: async (projectId, scanType, signal, options) => searchScans(projectId, scanType, signal, options),
     async scanArchive(experimentId, scanId, signal) {
       const endpoint = 'GET /data/experiments/{id}/scans/{scan}/resources/DICOM/files';
       const response = await send({

@@ -12,7 +12,8 @@ import type { ScanEntry } from './xnat-mappers.js';
  *   `ageAtDiagnosis` through the subject's age in whole years at its earliest image session
  *   in the project (the demographics `age`, else from `dob`, else from `yob`, and that
  *   session's date); an unknown age never matches a range;
- * - series-level fields select scans: modality (the scan's `modality`, else its xsiType),
+ * - series-level fields select scans: modality (the scan's stored DICOM `modality`; a scan
+ *   stored without one matches no modality),
  *   body part (`bodyPartExamined`, DICOM defined terms), manufacturer (the scan's
  *   `scanner/manufacturer`: case-insensitive, whole value, trimmed);
  * - a scan counts when its subject is selected and it matches; a session or subject counts
@@ -45,36 +46,8 @@ export function exactCriteriaFor(
   return exact;
 }
 
-export type CancerTypeDecision = 'include' | 'exclude' | 'undecidable';
-
-/** Whether a project's subjects match `cancerTypes`, from the project's curated types. */
-export function decideCancerType(datasetTypes: readonly string[] | undefined, wanted: readonly CancerType[]): CancerTypeDecision {
-  if (!datasetTypes || datasetTypes.length === 0) return 'undecidable';
-  const types = new Set(datasetTypes.map((type) => type.trim().toUpperCase()));
-  const hits = [...types].filter((type) => (wanted as readonly string[]).includes(type)).length;
-  if (hits === 0) return 'exclude';
-  return hits === types.size ? 'include' : 'undecidable';
-}
-
-/** The single cancer type of a project, as the diagnosis of its subjects; null otherwise. */
-export function diagnosisOf(datasetTypes: readonly string[] | undefined): CancerType | null {
-  if (!datasetTypes || datasetTypes.length !== 1) return null;
-  return datasetTypes[0]!.trim().toUpperCase() as CancerType;
-}
-
-export function inRange(value: number | null | undefined, range: Range | undefined): boolean {
-  if (!range) return true;
-  if (value == null) return false;
-  return (range.min === undefined || value >= range.min) && (range.max === undefined || value <= range.max);
-}
-
-export function sexMatches(sex: Sex, wanted: readonly Sex[] | undefined): boolean {
-  return !wanted || wanted.includes(sex);
-}
-
-export function hasSeriesCriteria(criteria: SiteCriteria): boolean {
-  return criteria.modalities !== undefined || criteria.bodyParts !== undefined || criteria.manufacturers !== undefined;
-}
+// Shared with the Orthanc kind: one definition of the dataset-based criteria semantics.
+export { decideCancerType, diagnosisOf, hasSeriesCriteria, inRange, sexMatches, type CancerTypeDecision } from '@cancer-imaging/provider-kit';
 
 /** Whether one scan matches the series-level criteria. */
 export function scanMatches(scan: Pick<ScanEntry, 'modality' | 'bodyPart' | 'manufacturer'>, criteria: SiteCriteria): boolean {

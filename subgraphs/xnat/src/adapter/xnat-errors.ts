@@ -23,9 +23,17 @@ export class XnatNotFoundError extends ProviderBadResponseError {
   }
 }
 
+/** XNAT answered 403 for a resource the caller named: the account may not read it. */
+export class XnatForbiddenError extends ProviderAuthError {
+  constructor(message = 'The site does not let this account read the requested resource.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /**
- * The search service (POST /data/search) is disabled, refused or answers without the asked
- * display fields. The adapter catches it and falls back to listing.
+ * A scan search (POST /data/search) was refused (the service is disabled or restricted),
+ * failed (5xx: no display document for the root type), answered HTML or rows without the
+ * asked display fields. The adapter catches it and lists the sessions it leaves unanswered.
  */
 export class XnatSearchUnavailableError extends ProviderBadResponseError {
   constructor(options?: { cause?: unknown }) {
@@ -77,7 +85,8 @@ export function toTransportError(error: unknown, signal: AbortSignal, endpoint: 
 /** Maps a non-2xx status that is not a session expiry. */
 export function toStatusError(status: number, endpoint: string): ProviderError {
   const cause = new XnatCallFailure(endpoint, status, 'unexpected status');
-  if (status === 401 || status === 403) return new ProviderAuthError(undefined, { cause });
+  if (status === 401) return new ProviderAuthError(undefined, { cause });
+  if (status === 403) return new XnatForbiddenError(undefined, { cause });
   if (status === 404) return new XnatNotFoundError(undefined, { cause });
   return new ProviderBadResponseError(undefined, { cause });
 }

@@ -1,20 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ageAt, compareScanIds, parseSeriesLocalId, resolveModality, scanModality, toIsoDate, toSegmentationFormat, toSex,
+  ageAt, compareScanIds, parseSeriesLocalId, scanModality, toIsoDate, toModality, toSegmentationFormat, toSex,
   toStudyRecord, wholeYearsBetween,
 } from './xnat-mappers.js';
 
 describe('xnat mappers', () => {
-  it('reads XNAT gender values and the search service\'s M/F as the contract\'s Sex', () => {
+  it('reads XNAT gender values as stored (male, female, other, unknown), and M/F, as the contract\'s Sex', () => {
     expect(['male', 'Female', 'M', 'f', 'unknown', '', 'other'].map(toSex)).toEqual(['MALE', 'FEMALE', 'MALE', 'FEMALE', 'UNKNOWN', 'UNKNOWN', 'OTHER']);
   });
 
-  it('takes a scan\'s modality from its field, else its data type, else its session', () => {
-    expect(resolveModality(' ct ', 'xnat:mrScanData')).toBe('CT');
-    expect(resolveModality('', 'xnat:petScanData')).toBe('PT');
-    expect(resolveModality('', 'xnat:otherDicomScanData')).toBe('');
-    expect(scanModality('', 'xnat:otherDicomScanData', 'MR')).toBe('MR');
-    expect(scanModality('SR', 'xnat:otherDicomScanData', 'MR')).toBe('SR');
+  it('takes a scan\'s modality from its stored DICOM Modality only: none stays none (OT in records)', () => {
+    expect(scanModality(' ct ')).toBe('CT');
+    expect(scanModality('')).toBe('');
+    expect(toModality(scanModality(''))).toBe('OT');
+    expect(toModality(scanModality('SR'))).toBe('OT');
   });
 
   it('computes the age at the earliest session from age, else date of birth, else year of birth', () => {
@@ -50,7 +49,7 @@ describe('xnat mappers', () => {
   it('builds a study record with no label and an empty UID when XNAT has none', () => {
     const record = toStudyRecord(
       { id: 'XNAT_E00004', subjectId: 'XNAT_S00003', date: null, scans: [{ scanId: '1', modality: 'MR', bodyPart: 'Brain', manufacturer: null }, { scanId: '2', modality: 'SR', bodyPart: null, manufacturer: null }] },
-      { uid: 'not-a-uid', date: '2019-01-02', modality: 'MR' },
+      { uid: 'not-a-uid', date: '2019-01-02' },
     );
     expect(record).toEqual({ localId: 'XNAT_E00004', studyInstanceUid: '', year: 2019, modalities: ['MR', 'OT'], bodyPart: 'BRAIN', description: null });
   });

@@ -14,7 +14,7 @@ import type { ExperimentRow, RoiCollectionRow, ScanRow, ScanSearchRow } from './
 /** One scan as the snapshot holds it: what the criteria need, nothing else. */
 export interface ScanEntry {
   readonly scanId: string;
-  /** The DICOM modality (trimmed, upper case): the scan's `modality`, else from its xsiType; '' when unknown. */
+  /** The scan's stored DICOM Modality (trimmed, upper case); '' when the header had none. */
   readonly modality: string;
   readonly bodyPart: string | null;
   readonly manufacturer: string | null;
@@ -51,8 +51,6 @@ export interface Demographics {
 export interface SessionDetail {
   readonly uid: string;
   readonly date: string | null;
-  /** The session's DICOM modality (its `modality`, else its xsiType): the fallback of its scans. */
-  readonly modality: string;
 }
 
 /** A scan with the fields browsing shows. */
@@ -74,7 +72,11 @@ function text(value: string | undefined | null): string | null {
   return trimmed ? trimmed : null;
 }
 
-/** XNAT gender (male/female/unknown, or M/F from the search service) as the contract's Sex. */
+/**
+ * XNAT gender as the contract's Sex. XNAT stores the demographics gender as entered:
+ * `male`, `female`, `other`, `unknown` or "" (the subjects listing returns it verbatim);
+ * M/F/O are read too, as sites that imported demographics from other systems hold them.
+ */
 export function toSex(gender: string | undefined | null): Sex {
   switch (gender?.trim().toLowerCase()) {
     case 'male': case 'm': return 'MALE';
@@ -84,21 +86,14 @@ export function toSex(gender: string | undefined | null): Sex {
   }
 }
 
-/** Scan and session data types and the DICOM modality each one holds. */
-const XSI_MODALITIES: Readonly<Record<string, string>> = {
-  'xnat:mrscandata': 'MR', 'xnat:ctscandata': 'CT', 'xnat:petscandata': 'PT', 'xnat:nmscandata': 'NM',
-  'xnat:mgscandata': 'MG', 'xnat:usscandata': 'US', 'xnat:crscandata': 'CR', 'xnat:dxscandata': 'DX',
-  'xnat:xascandata': 'XA', 'xnat:rfscandata': 'RF', 'xnat:segscandata': 'SEG', 'xnat:smscandata': 'SM',
-  'xnat:mrsessiondata': 'MR', 'xnat:ctsessiondata': 'CT', 'xnat:petsessiondata': 'PT', 'xnat:petmrsessiondata': 'PT',
-  'xnat:nmsessiondata': 'NM', 'xnat:mgsessiondata': 'MG', 'xnat:ussessiondata': 'US', 'xnat:crsessiondata': 'CR',
-  'xnat:dxsessiondata': 'DX', 'xnat:xasessiondata': 'XA', 'xnat:rfsessiondata': 'RF', 'xnat:smsessiondata': 'SM',
-};
-
-/** The DICOM modality of a scan: its `modality` field, else its data type; '' when neither says. */
-export function resolveModality(modality: string | undefined, xsiType: string | undefined): string {
-  const value = modality?.trim().toUpperCase();
-  if (value) return value;
-  return XSI_MODALITIES[xsiType?.trim().toLowerCase() ?? ''] ?? '';
+/**
+ * A scan's modality: its stored DICOM Modality (XNAT's `modality`), trimmed and upper case.
+ * A scan stored without one (a header without Modality) has none: it matches no modality
+ * criterion and shows as OT. Its data type (xnat:ctScanData...) or its session's modality
+ * is not used instead: they do not say what the header said, and a count must not widen.
+ */
+export function scanModality(modality: string | undefined): string {
+  return modality?.trim().toUpperCase() ?? '';
 }
 
 /** A modality outside the contract's vocabulary (SR, KO, PR...) or unknown is reported as OT. */
@@ -156,45 +151,35 @@ function frames(value: string): number | null {
   return value !== '' && Number.isSafeInteger(n) && n >= 0 ? n : null;
 }
 
-/**
- * A scan's modality: its `modality` field, else its data type (xnat:ctScanData...), else
- * its session's modality. The search service does not return the scan's data type, so it
- * goes straight to the session; both paths agree wherever XNAT's importer chose the scan
- * type from the modality (an empty modality gives xnat:otherDicomScanData).
- */
-export function scanModality(modality: string, xsiType: string, sessionModality: string): string {
-  return resolveModality(modality, xsiType) || sessionModality;
-}
-
-export function scanEntryFromRow(row: ScanRow, sessionModality = ''): ScanEntry {
+export function scanEntryFromRow(row: ScanRow): ScanEntry {
   return {
     scanId: row.id,
-    modality: scanModality(row.modality, row.xsiType, sessionModality),
+    modality: scanModality(row.modality),
     bodyPart: text(row.bodyPart),
     manufacturer: text(row.manufacturer),
   };
 }
 
-export function scanDetailFromRow(row: ScanRow, sessionModality = ''): ScanDetail {
+export function scanDetailFromRow(row: ScanRow): ScanDetail {
   return {
-    ...scanEntryFromRow(row, sessionModality),
+    ...scanEntryFromRow(row),
     uid: row.uid,
     description: text(row.seriesDescription) ?? text(row.type),
     frames: frames(row.frames),
   };
 }
 
-export function scanEntryFromSearch(row: ScanSearchRow, sessionModality = ''): ScanEntry {
+export function scanEntryFromSearch(row: ScanSearchRow): ScanEntry {
   return {
     scanId: row.scanId,
-    modality: scanModality(row.modality, row.xsiType, sessionModality),
+    modality: scanModality(row.modality),
     bodyPart: text(row.bodyPart),
     manufacturer: text(row.manufacturer),
   };
 }
 
 export function sessionDetailFromRow(row: ExperimentRow): SessionDetail {
-  return { uid: row.uid, date: toIsoDate(row.date), modality: resolveModality(row.modality, row.xsiType) };
+  return { uid: row.uid, date: toIsoDate(row.date) };
 }
 
 export function roiEntriesFromRows(rows: readonly RoiCollectionRow[]): RoiEntry[] {

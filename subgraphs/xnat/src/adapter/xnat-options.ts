@@ -1,5 +1,6 @@
 import type { SiteConfig } from '@cancer-imaging/provider-kit';
 import { z } from 'zod';
+import { SCAN_DATA_TYPE } from './xnat-scan-types.js';
 
 /**
  * The `options` of an XNAT site in the registry, e.g.
@@ -24,8 +25,14 @@ export const xnatSiteOptionsSchema = z.strictObject({
   snapshotTtlMs: z.number().int().min(0).max(3_600_000).default(60_000),
   /** Upstream calls in flight at once when listing (scans per session, ROI collections). */
   parallelism: z.number().int().min(1).max(32).default(6),
-  /** Ask the search service first (2 calls per project); false: always list. */
+  /** Count scans through the search service (one search per scan data type); false: list every session's scans. */
   useSearchService: z.boolean().default(true),
+  /**
+   * Scan data types searched in every project beside those its session types imply and
+   * xnat:segScanData, e.g. xnat:otherDicomScanData (where XNAT files SR, KO, RTSTRUCT...).
+   * Scans of a type not searched are counted only in sessions that are listed.
+   */
+  extraScanTypes: z.array(z.string().regex(SCAN_DATA_TYPE, 'an XNAT scan data type such as xnat:otherDicomScanData')).max(16).default([]),
   /** Sessions whose full scan rows (UIDs, descriptions) are kept for browsing; least recently used go first. */
   detailCacheSessions: z.number().int().min(1).max(100_000).default(2_000),
 });

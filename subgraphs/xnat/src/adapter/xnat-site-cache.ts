@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import { LruMap, SharedTasks, mapLimit } from './xnat-async.js';
 import type { XnatClient } from './xnat-client.js';
-import type { ExperimentRow, ResultSet, ScanRow, ScanSearchRow, SubjectRow, SubjectSearchRow } from './xnat-dto.js';
-import { XnatSearchUnavailableError } from './xnat-errors.js';
+import type { ExperimentRow, ResultSet, ScanRow, ScanSearchRow, SubjectRow } from './xnat-dto.js';
+import { XnatForbiddenError, XnatNotFoundError, XnatSearchUnavailableError } from './xnat-errors.js';
 import {
   ageAt, compareScanIds, compareText, roiEntriesFromRows, scanDetailFromRow, scanEntryFromRow, scanEntryFromSearch,
   sessionDetailFromRow, toIsoDate, toSex,
   type Demographics, type RoiEntry, type ScanDetail, type ScanEntry, type SessionDetail, type SessionEntry, type SubjectEntry,
 } from './xnat-mappers.js';
+import { ANY_SESSION_SCAN_TYPES, distinctScanTypes, scanTypesOfSession } from './xnat-scan-types.js';
 
 /**
  * The per-site cache of an XNAT adapter. XNAT has no paging and no count endpoint, so the
@@ -16,20 +17,31 @@ import {
  * pages, filters and counts in memory. A snapshot lives `ttlMs` (default 60 s); concurrent
  * callers share one build.
  *
- * A snapshot is built from the search service when the site answers it (one
- * POST /data/search for xnat:subjectData, one for xnat:imageScanData and the experiments
- * listing: 3 calls per project, whatever its size), else by listing (subjects and
- * experiments: 2 calls, then the scans of every session, `parallelism` at a time). Once the search service has proven unavailable the
- * site is listed for `SEARCH_RETRY_MS` before the search service is asked again.
+ * A build reads the subjects listing (demographics as stored) and the experiments listing
+ * (the project's image sessions: subject, date, UID, data type), then the scans:
+ *
+ * - from the search service, one POST /data/search per scan data type the sessions imply
+ *   (xnat-scan-types.ts: xnat:ctScanData for CT sessions, xnat:petScanData and
+ *   xnat:ctScanData for PET-CT ...), plus xnat:segScanData and the site's
+ *   `extraScanTypes`: 2 + (number of types) calls per project, whatever its size (a type
+ *   whose answer carries no body part at all is asked once more, naming the field by
+ *   xpath, and by xpath from then on);
+ * - by listing (one scans call per session, `parallelism` at a time) for the sessions the
+ *   searches cannot answer for: those that could hold a type whose search was refused or
+ *   failed (4xx, 5xx, HTML, rows without the asked fields: a site may lack a type's display
+ *   document), those of a session type that implies no scan type, and all of them when the
+ *   search service is off. A type whose search failed is not asked again for
+ *   `SEARCH_RETRY_MS`; the site is not failed for it.
  *
  * Browsing needs more than counting: session UIDs and dates (the experiments listing,
- * read with either build and re-read alone if it expired first) and scan UIDs,
+ * read with every build and re-read alone if it expired first) and scan UIDs,
  * descriptions and frame counts (one scans call per session, kept in a bounded LRU of
- * `detailCacheSessions` sessions, filled by a listing build too). ROI collections per
+ * `detailCacheSessions` sessions, filled by listed sessions too). ROI collections per
  * session share that bound. Raw rows are never kept.
  */
 
-export type SnapshotSource = 'search' | 'listing';
+/** Where a snapshot's scans came from: every session searched, every session listed, or both. */
+export type SnapshotSource = 'search' | 'listing' | 'search+listing';
 
 export interface ProjectSnapshot {
   readonly projectId: string;
@@ -53,18 +65,32 @@ export interface XnatSiteCacheOptions {
   readonly ttlMs: number;
   readonly parallelism: number;
   readonly useSearchService: boolean;
+  /** Scan data types searched in every project beside those its session types imply. */
+  readonly extraScanTypes: readonly string[];
   readonly detailCacheSessions: number;
   readonly now?: () => number;
 }
 
-export type SearchState = 'unknown' | 'available' | 'unavailable';
+/**
+ * How the last snapshot build counted: unknown (none yet), available (every scan came
+ * from the search service), partial (some sessions were listed because a type's search
+ * failed or their type is unknown), unavailable (every session listed: the search service
+ * refused or is off).
+ */
+export type SearchState = 'unknown' | 'available' | 'partial' | 'unavailable';
 
-/** How long a site whose search service refused is listed before the search is tried again. */
+/** How long a scan type whose search failed (or a site whose search refused) is listed before it is asked again. */
 export const SEARCH_RETRY_MS = 10 * 60_000;
 
 interface Timed<T> {
   readonly at: number;
   readonly value: T;
+}
+
+interface RawSession {
+  readonly subjectId: string;
+  readonly date: string | null;
+  readonly scans: ScanEntry[];
 }
 
 export class XnatSiteCache {
@@ -81,7 +107,11 @@ export class XnatSiteCache {
   private readonly detailTasks = new SharedTasks<ReadonlyMap<string, SessionDetail>>();
   private readonly scanTasks = new SharedTasks<readonly ScanDetail[]>();
   private readonly roiTasks = new SharedTasks<readonly RoiEntry[]>();
-  private search: { state: SearchState; at: number } = { state: 'unknown', at: 0 };
+  /** Scan types (lower case) whose search failed, and when. */
+  private readonly failedTypes = new Map<string, number>();
+  /** Scan types (lower case) whose display document lacks BODYPARTEXAMINED: asked by xpath. */
+  private readonly bodyPartByXpath = new Set<string>();
+  private state: SearchState = 'unknown';
   private bodyPartMissing = false;
 
   constructor(private readonly options: XnatSiteCacheOptions) {
@@ -92,9 +122,9 @@ export class XnatSiteCache {
     this.roiCollections = new LruMap(options.detailCacheSessions);
   }
 
-  /** What the search service did last: unknown, available, or unavailable (listing is used). */
+  /** How the last snapshot build counted (see SearchState). */
   get searchState(): SearchState {
-    return this.search.state;
+    return this.options.useSearchService ? this.state : 'unavailable';
   }
 
   /** True once a snapshot showed that the site's scans carry no bodyPartExamined field. */
@@ -116,32 +146,6 @@ export class XnatSiteCache {
       this.projectList = { at: this.now(), value: ids };
       return ids;
     }, signal);
-  }
-
-  /** Whether the site has already been probed and its search service works. */
-  async probeSearch(projectId: string, signal: AbortSignal): Promise<SearchState> {
-    if (!this.options.useSearchService) return 'unavailable';
-    if (this.search.state !== 'unknown' && this.now() - this.search.at < SEARCH_RETRY_MS) return this.search.state;
-    try {
-      await this.client.searchSubjects(projectId, signal);
-      this.search = { state: 'available', at: this.now() };
-    } catch (error) {
-      if (!(error instanceof XnatSearchUnavailableError)) throw error;
-      this.markSearchUnavailable(error);
-    }
-    return this.search.state;
-  }
-
-  private markSearchUnavailable(error: XnatSearchUnavailableError): void {
-    if (this.search.state !== 'unavailable') {
-      this.logger.info({ cause: (error.cause as Error | undefined)?.message }, 'xnat search service unavailable; listing instead');
-    }
-    this.search = { state: 'unavailable', at: this.now() };
-  }
-
-  private useSearch(): boolean {
-    if (!this.options.useSearchService) return false;
-    return this.search.state !== 'unavailable' || this.now() - this.search.at >= SEARCH_RETRY_MS;
   }
 
   /** The project's snapshot, rebuilt when older than the TTL. */
@@ -166,73 +170,131 @@ export class XnatSiteCache {
     return undefined;
   }
 
+  /** A type whose search failed within SEARCH_RETRY_MS is not asked again yet. */
+  private recentlyFailed(type: string): boolean {
+    const at = this.failedTypes.get(type.toLowerCase());
+    return at !== undefined && this.now() - at < SEARCH_RETRY_MS;
+  }
+
+  private markFailed(type: string, error: XnatSearchUnavailableError): void {
+    if (!this.recentlyFailed(type)) {
+      this.logger.info({ scanType: type, cause: (error.cause as Error | undefined)?.message }, 'xnat scan search unavailable for this type; listing its sessions instead');
+    }
+    this.failedTypes.set(type.toLowerCase(), this.now());
+  }
+
   private async build(projectId: string, signal: AbortSignal): Promise<ProjectSnapshot> {
-    // Both builds need the experiments listing: read it once, beside the searches.
-    const experiments = this.client.listExperiments(projectId, signal);
-    experiments.catch(() => undefined);
-    if (this.useSearch()) {
-      try {
-        const snapshot = await this.buildFromSearch(projectId, experiments, signal);
-        this.search = { state: 'available', at: this.now() };
-        return snapshot;
-      } catch (error) {
-        if (!(error instanceof XnatSearchUnavailableError)) throw error;
-        this.markSearchUnavailable(error);
-      }
+    // The subjects listing runs beside the experiments listing; the searches need the
+    // session types, so they start once the experiments listing is in.
+    const subjectList = this.client.listSubjects(projectId, signal);
+    subjectList.catch(() => undefined);
+    let experiments: ResultSet<ExperimentRow>;
+    try {
+      experiments = await this.client.listExperiments(projectId, signal);
+    } catch (error) {
+      // A configured or curated project the site does not have, or does not let the account
+      // read: no subjects, as a project missing from GET /data/projects would have.
+      if (!(error instanceof XnatNotFoundError || error instanceof XnatForbiddenError)) throw error;
+      this.logger.info({ cause: (error.cause as Error | undefined)?.message }, 'xnat project not readable; counted as empty');
+      return assemble(projectId, 'listing', this.now(), new Map(), new Map(), true);
     }
-    return this.buildFromListing(projectId, experiments, signal);
-  }
-
-  private async buildFromSearch(projectId: string, experimentList: Promise<ResultSet<ExperimentRow>>, signal: AbortSignal): Promise<ProjectSnapshot> {
-    // The experiments listing (one call) gives each session's modality, the fallback of
-    // scans without one, and the UIDs browsing needs.
-    const [subjects, scans, experiments] = await Promise.all([
-      this.client.searchSubjects(projectId, signal),
-      this.client.searchScans(projectId, signal),
-      experimentList,
-    ]);
-    const demographics = demographicsOf(subjects.rows);
-    const at = this.now();
-    const details = new Map<string, SessionDetail>();
-    for (const row of uniqueSessions(experiments.rows)) details.set(row.id, sessionDetailFromRow(row));
-    this.sessionDetails.set(projectId, { at, value: details });
-    const sessions = new Map<string, { subjectId: string; date: string | null; scans: ScanEntry[] }>();
-    let hasBodyPartField = scans.rows.length === 0;
-    for (const row of scans.rows as readonly ScanSearchRow[]) {
-      if (row.present.bodyPart) hasBodyPartField = true;
-      const detail = details.get(row.sessionId);
-      let session = sessions.get(row.sessionId);
-      if (!session) sessions.set(row.sessionId, (session = { subjectId: row.subjectId, date: detail?.date ?? toIsoDate(row.sessionDate), scans: [] }));
-      session.scans.push(scanEntryFromSearch(row, detail?.modality));
-    }
-    return assemble(projectId, 'search', at, demographics, sessions, hasBodyPartField);
-  }
-
-  private async buildFromListing(projectId: string, experimentList: Promise<ResultSet<ExperimentRow>>, signal: AbortSignal): Promise<ProjectSnapshot> {
-    const [subjects, experiments] = await Promise.all([this.client.listSubjects(projectId, signal), experimentList]);
-    const demographics = demographicsOf(subjects.rows);
     const at = this.now();
     const imageSessions = uniqueSessions(experiments.rows);
     const details = new Map<string, SessionDetail>();
     for (const row of imageSessions) details.set(row.id, sessionDetailFromRow(row));
     this.sessionDetails.set(projectId, { at, value: details });
-    let hasBodyPartField = true;
+
+    const searched = this.options.useSearchService ? await this.searchScans(projectId, imageSessions, details, signal) : undefined;
+    const demographics = demographicsOf((await subjectList).rows);
+
+    // Sessions the searches cannot answer for are listed: all of them without the search service.
+    const toList = searched ? imageSessions.filter((row) => searched.unanswered(row.xsiType)) : imageSessions;
+    const scanLists = await mapLimit(toList, this.options.parallelism, (row) => this.client.listScans(row.id, signal), signal);
+    const listed = new Map<string, readonly ScanRow[]>(toList.map((row, index) => [row.id, scanLists[index]!.rows]));
+
     let sawScan = false;
-    const sessions = new Map<string, { subjectId: string; date: string | null; scans: ScanEntry[] }>();
-    const scanLists = await mapLimit(imageSessions, this.options.parallelism, (row) => this.client.listScans(row.id, signal), signal);
-    imageSessions.forEach((row, index) => {
-      const rows: readonly ScanRow[] = scanLists[index]!.rows;
-      const sessionModality = details.get(row.id)!.modality;
-      if (rows.length > 0) {
-        if (!sawScan) hasBodyPartField = false;
-        sawScan = true;
-        if (rows.some((r) => r.present.bodyPart)) hasBodyPartField = true;
+    let bodyPartSeen = false;
+    const sessions = new Map<string, RawSession>();
+    for (const row of imageSessions) {
+      const rows = listed.get(row.id);
+      let scans: ScanEntry[];
+      if (rows) {
+        const detail = rows.map(scanDetailFromRow).sort((a, b) => compareScanIds(a.scanId, b.scanId));
+        this.scanDetails.set(row.id, { at, value: detail });
+        scans = rows.map(scanEntryFromRow);
+        if (rows.some((r) => r.present.bodyPart)) bodyPartSeen = true;
+      } else {
+        scans = searched!.scansOf(row.id);
       }
-      const detail = rows.map((r) => scanDetailFromRow(r, sessionModality)).sort((a, b) => compareScanIds(a.scanId, b.scanId));
-      this.scanDetails.set(row.id, { at, value: detail });
-      sessions.set(row.id, { subjectId: row.subjectId, date: toIsoDate(row.date), scans: rows.map((r) => scanEntryFromRow(r, sessionModality)) });
-    });
-    return assemble(projectId, 'listing', at, demographics, sessions, hasBodyPartField);
+      if (scans.length > 0) sawScan = true;
+      sessions.set(row.id, { subjectId: row.subjectId, date: toIsoDate(row.date), scans });
+    }
+    if (searched?.bodyPartSeen) bodyPartSeen = true;
+    if (searched && searched.types > 0) {
+      this.state = searched.answeredTypes === 0 ? 'unavailable' : searched.failedTypes > 0 || toList.length > 0 ? 'partial' : 'available';
+    }
+    const source: SnapshotSource = !searched || (toList.length > 0 && toList.length === imageSessions.length) ? 'listing'
+      : toList.length === 0 ? 'search' : 'search+listing';
+    return assemble(projectId, source, at, demographics, sessions, bodyPartSeen || !sawScan);
+  }
+
+  /**
+   * One search per scan data type the sessions imply (plus xnat:segScanData and the
+   * configured extras), in parallel. A refused or failed search marks its type; the
+   * sessions that could hold it are then listed by the caller.
+   */
+  private async searchScans(projectId: string, sessions: readonly ExperimentRow[], details: ReadonlyMap<string, SessionDetail>, signal: AbortSignal) {
+    const anySession = distinctScanTypes([...ANY_SESSION_SCAN_TYPES, ...this.options.extraScanTypes]);
+    const types = distinctScanTypes([...sessions.flatMap((row) => scanTypesOfSession(row.xsiType) ?? []), ...(sessions.length > 0 ? anySession : [])]);
+    const failed = new Set<string>();
+    const answers = await Promise.all(types.map(async (type): Promise<ResultSet<ScanSearchRow> | undefined> => {
+      if (this.recentlyFailed(type)) {
+        failed.add(type.toLowerCase());
+        return undefined;
+      }
+      try {
+        const byXpath = this.bodyPartByXpath.has(type.toLowerCase());
+        const answer = await this.client.searchScans(projectId, type, signal, { bodyPartByXpath: byXpath });
+        if (byXpath || answer.rows.length === 0 || answer.rows.some((row) => row.present.bodyPart)) return answer;
+        // The type's display document has no BODYPARTEXAMINED: ask again naming it by xpath
+        // (and so from now on).
+        this.bodyPartByXpath.add(type.toLowerCase());
+        return await this.client.searchScans(projectId, type, signal, { bodyPartByXpath: true });
+      } catch (error) {
+        if (!(error instanceof XnatSearchUnavailableError)) throw error;
+        this.markFailed(type, error);
+        failed.add(type.toLowerCase());
+        return undefined;
+      }
+    }));
+    const bySession = new Map<string, ScanSearchRow[]>();
+    let bodyPartSeen = false;
+    let answeredTypes = 0;
+    for (const answer of answers) {
+      if (!answer) continue;
+      answeredTypes += 1;
+      for (const row of answer.rows) {
+        if (!details.has(row.sessionId)) continue; // not an image session of this project's listing
+        if (row.present.bodyPart) bodyPartSeen = true;
+        const list = bySession.get(row.sessionId);
+        if (list) list.push(row);
+        else bySession.set(row.sessionId, [row]);
+      }
+    }
+    const anyFailed = anySession.some((type) => failed.has(type.toLowerCase()));
+    return {
+      types: types.length,
+      answeredTypes,
+      failedTypes: failed.size,
+      bodyPartSeen,
+      /** Whether a session of this data type must be listed. */
+      unanswered: (sessionType: string): boolean => {
+        if (anyFailed) return true;
+        const implied = scanTypesOfSession(sessionType);
+        return implied === undefined || implied.some((type) => failed.has(type.toLowerCase()));
+      },
+      scansOf: (sessionId: string): ScanEntry[] => (bySession.get(sessionId) ?? []).map(scanEntryFromSearch),
+    };
   }
 
   /** UID and date of the project's sessions (from the listing build, else one experiments listing). */
@@ -260,23 +322,13 @@ export class XnatSiteCache {
     await mapLimit(missing, this.options.parallelism, async (id) => {
       const detail = await this.scanTasks.run(id, async (s) => {
         const rows = await this.client.listScans(id, s);
-        const sessionModality = this.sessionModalityOf(id);
-        const value = rows.rows.map((r) => scanDetailFromRow(r, sessionModality)).sort((a, b) => compareScanIds(a.scanId, b.scanId));
+        const value = rows.rows.map(scanDetailFromRow).sort((a, b) => compareScanIds(a.scanId, b.scanId));
         this.scanDetails.set(id, { at: this.now(), value });
         return value;
       }, signal);
       result.set(id, detail);
     }, signal);
     return result;
-  }
-
-  /** The modality of a session from the details already read (no call), '' if unknown. */
-  private sessionModalityOf(sessionId: string): string {
-    for (const details of this.sessionDetails.values()) {
-      const detail = details.value.get(sessionId);
-      if (detail) return detail.modality;
-    }
-    return '';
   }
 
   /** ROI collections of sessions: cached, else one assessors call per session. */
@@ -310,11 +362,10 @@ export class XnatSiteCache {
 }
 
 /** Subject id to demographics (sex read now; the age inputs until assemble computes the age). */
-function demographicsOf(rows: readonly (SubjectRow | SubjectSearchRow)[]): Map<string, Demographics> {
+function demographicsOf(rows: readonly SubjectRow[]): Map<string, Demographics> {
   const result = new Map<string, Demographics>();
   for (const row of rows) {
-    const id = 'subjectId' in row ? row.subjectId : row.id;
-    if (!result.has(id)) result.set(id, { sex: toSex(row.gender), age: row.age, yob: row.yob, dob: row.dob });
+    if (!result.has(row.id)) result.set(row.id, { sex: toSex(row.gender), age: row.age, yob: row.yob, dob: row.dob });
   }
   return result;
 }
@@ -339,7 +390,7 @@ const UNKNOWN_DEMOGRAPHICS: Demographics = { sex: 'UNKNOWN', age: '', yob: '', d
  */
 function assemble(
   projectId: string, source: SnapshotSource, builtAt: number, demographics: ReadonlyMap<string, Demographics>,
-  sessions: ReadonlyMap<string, { subjectId: string; date: string | null; scans: ScanEntry[] }>, hasBodyPartField: boolean,
+  sessions: ReadonlyMap<string, RawSession>, hasBodyPartField: boolean,
 ): ProjectSnapshot {
   const bySubject = new Map<string, SessionEntry[]>();
   const sessionsById = new Map<string, SessionEntry>();

@@ -57,13 +57,17 @@ describe('XNAT adapter at 5,000 subjects and 20,000 scans', () => {
     await warm.close?.();
     const before = heapUsed();
 
-    // Cohort count, cold: one login, two searches, the experiments listing.
+    // Cohort count, cold: one login, the subjects and experiments listings, and one search
+    // per scan type (the CT, MR and PET sessions imply xnat:ctScanData, xnat:mrScanData and
+    // xnat:petScanData; xnat:segScanData is asked of every project).
     fake.reset();
     const started = performance.now();
     const counted = await adapter.countCohort({ modalities: ['CT'], sex: ['FEMALE'] }, callContext());
     const coldMs = Math.round(performance.now() - started);
     expect(counted.series).toBe(expectedCohort(projects, { BIG: 'LUNG' }, { modalities: ['CT'], sex: ['FEMALE'] }).series);
-    expect(fake.byEndpoint()).toEqual({ 'POST /data/JSESSION': 1, 'POST /data/search': 2, 'GET /data/projects/{p}/experiments': 1 });
+    expect(fake.byEndpoint()).toEqual({
+      'POST /data/JSESSION': 1, 'GET /data/projects/{p}/subjects': 1, 'GET /data/projects/{p}/experiments': 1, 'POST /data/search': 4,
+    });
     const countCalls = fake.calls.length;
 
     const retained = heapUsed() - before;
@@ -114,7 +118,7 @@ describe('XNAT adapter at 5,000 subjects and 20,000 scans', () => {
       heapGrowthAfterCloseMB: mb(afterClose - before),
     };
     console.log(`XNAT scale (5,000 subjects, 10,000 sessions, 20,000 scans): ${JSON.stringify(report)}`);
-    expect([countCalls, subjectCalls, studyCalls, seriesCalls]).toEqual([4, 0, 0, 20]);
+    expect([countCalls, subjectCalls, studyCalls, seriesCalls]).toEqual([7, 0, 0, 20]);
     // The snapshot keeps compact records only: well under the raw rows' size.
     expect(retained).toBeLessThan(16 * 1024 * 1024);
     expect(heldByAdapter).toBeLessThan(12 * 1024 * 1024);
@@ -134,8 +138,9 @@ describe('XNAT adapter at 5,000 subjects without the search service', () => {
     const calls = listing.byEndpoint();
     console.log(`XNAT scale, listing fallback: ${JSON.stringify({ ...calls, total: listing.calls.length, ms })}`);
     // 10,001 sessions (one without scans) in the project.
+    // Every type search refused (4), so every session is listed.
     expect(calls).toEqual({
-      'POST /data/JSESSION': 1, 'POST /data/search': 2, 'GET /data/projects/{p}/subjects': 1,
+      'POST /data/JSESSION': 1, 'POST /data/search': 4, 'GET /data/projects/{p}/subjects': 1,
       'GET /data/projects/{p}/experiments': 1, 'GET /data/experiments/{id}/scans': 10_001,
     });
   }, 120_000);

@@ -39,11 +39,17 @@ const CRITERIA: [string, SiteCriteria][] = [
   ['age at most 45 with modality PT', { ageAtDiagnosis: { max: 45 }, modalities: ['PT'] }],
 ];
 
+// The data sets file dose reports as xnat:otherDicomScanData, a type no session type
+// implies: a site holding them names it for the search path.
+const WITH_REPORTS = { extraScanTypes: ['xnat:otherDicomScanData'] };
+
 describe('XNAT adapter: cohort counts', () => {
   for (const [mode, fakeOptions, siteOptions] of [
-    ['the search service', {}, {}],
+    ['the search service (one search per scan type)', {}, WITH_REPORTS],
+    ['the search service with one type lacking a display document (its sessions listed)', { typesWithoutDisplay: ['xnat:petScanData'] }, WITH_REPORTS],
     ['the listing fallback (search answers 404)', { search: 404 as const }, {}],
     ['the listing fallback (search answers an HTML page)', { search: 'html' as const }, {}],
+    ['the listing fallback (search fails with 500)', { search: 500 as const }, WITH_REPORTS],
     ['listing only (useSearchService false)', {}, { useSearchService: false }],
   ] as const) {
     it(`counts ${CRITERIA.length} criteria exactly as computed from the data, through ${mode}`, async () => {
@@ -59,9 +65,12 @@ describe('XNAT adapter: cohort counts', () => {
   }
 
   it('gives the same counts through the search service and through the listing fallback', async () => {
-    const search = setup();
+    const search = setup({}, WITH_REPORTS);
     const viaSearch = await Promise.all(CRITERIA.map(([, c]) => search.adapter.countCohort(c, callContext())));
-    expect(search.fake.calls.filter((c) => c === 'POST /data/search')).toHaveLength(4);
+    // Per project: CT, MR and PET sessions imply xnat:ctScanData, xnat:mrScanData and
+    // xnat:petScanData; xnat:segScanData and the configured xnat:otherDicomScanData; the
+    // SEG search once more naming bodyPartExamined by xpath (its display document lacks it).
+    expect(search.fake.calls.filter((c) => c === 'POST /data/search')).toHaveLength(2 * 6);
     expect(search.fake.calls.filter((c) => c.includes('/scans'))).toHaveLength(0);
     server.resetHandlers();
     const listing = setup({ search: 403 });
@@ -75,6 +84,29 @@ describe('XNAT adapter: cohort counts', () => {
     const counted = await adapter.countCohort({ yearOfDiagnosis: { min: 2015 }, modalities: ['CT'] }, callContext());
     expect(counted.unsupportedCriteria).toEqual(['yearOfDiagnosis']);
     expect(counted.series).toBe(expectedCohort(PROJECTS, CURATED, { modalities: ['CT'] }).series);
+  });
+
+  it('does not count, through the search path, scans of a type no session type implies unless the site names it', async () => {
+    const { adapter } = setup();
+    const counted = await adapter.countCohort({}, callContext());
+    const expected = expectedCohort(PROJECTS, CURATED, {});
+    const reports = PROJECTS.flatMap((p) => p.sessions.flatMap((s) => s.scans)).filter((scan) => scan.xsiType === 'xnat:otherDicomScanData').length;
+    expect(reports).toBeGreaterThan(0);
+    expect(counted.series).toBe(expected.series - reports);
+    expect((await adapter.describe(callContext())).apiVersion).toMatch(/counts via the search service$/);
+  });
+
+  it('lists only the sessions a failing type search leaves unanswered, does not fail the site, and does not ask that type again for a while', async () => {
+    const { adapter, fake } = setup({ typesWithoutDisplay: ['xnat:petScanData'] }, { ...WITH_REPORTS, snapshotTtlMs: 0 });
+    const counted = await adapter.countCohort({ modalities: ['PT'] }, callContext());
+    expect(counted.series).toBe(expectedCohort(PROJECTS, CURATED, { modalities: ['PT'] }).series);
+    const petSessions = PROJECTS.flatMap((p) => p.sessions).filter((s) => s.xsiType === 'xnat:petSessionData').length;
+    expect(fake.calls.filter((c) => c === 'GET /data/experiments/{id}/scans')).toHaveLength(petSessions);
+    expect((await adapter.describe(callContext())).apiVersion).toMatch(/counts via the search service, listing the sessions it cannot answer for/);
+    fake.reset();
+    await adapter.countCohort({}, callContext());
+    // ct, mr, seg (by xpath now), otherDicom per project; pet is not asked again.
+    expect(fake.calls.filter((c) => c === 'POST /data/search')).toHaveLength(2 * 4);
   });
 
   it('reports bodyParts as unsupported on a site whose scans carry no bodyPartExamined, counting no scan', async () => {
@@ -98,25 +130,67 @@ describe('XNAT adapter: cohort counts', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     fake.reset();
     await adapter.countCohort({}, callContext());
-    // The project list and, per project, two searches and the experiments listing; no login.
-    expect(fake.byEndpoint()).toEqual({ 'GET /data/projects': 1, 'POST /data/search': 4, 'GET /data/projects/{p}/experiments': 2 });
-    expect(first).toBe(8);
+    // Per (curated) project, the subjects and experiments listings and one search per scan
+    // type (ct, mr, pet, and seg by xpath as learnt the first time); no login.
+    expect(fake.byEndpoint()).toEqual({
+      'GET /data/projects/{p}/subjects': 2, 'GET /data/projects/{p}/experiments': 2, 'POST /data/search': 2 * 4,
+    });
+    // The first time: the login too, and the SEG search asked again by xpath per project.
+    expect(first).toBe(1 + 2 * (2 + 5));
   });
 
-  it('says in describe() whether counts come from the search service or from listing', async () => {
+  it('says in describe(), without an upstream call, whether counts come from the search service or from listing', async () => {
     const search = setup();
+    expect((await search.adapter.describe(callContext())).apiVersion).toBe('XNAT 1.8 REST; counts via the search service when it answers');
+    expect(search.fake.calls).toEqual([]);
+    await search.adapter.countCohort({}, callContext());
     const described = await search.adapter.describe(callContext());
-    expect(described.apiVersion).toMatch(/XNAT 1\.8 REST; counts via the search service/);
+    expect(described.apiVersion).toBe('XNAT 1.8 REST; counts via the search service');
     expect(described.exactCriteria).toEqual(['cancerTypes', 'modalities', 'bodyParts', 'manufacturers', 'sex', 'ageAtDiagnosis']);
     server.resetHandlers();
     const listing = setup({ search: 404 });
+    await listing.adapter.countCohort({}, callContext());
     expect((await listing.adapter.describe(callContext())).apiVersion).toMatch(/counts by listing \(search service unavailable or disabled\)/);
+    server.resetHandlers();
+    const off = setup({}, { useSearchService: false });
+    expect((await off.adapter.describe(callContext())).apiVersion).toMatch(/counts by listing/);
+  });
+
+  it('reads the project list only for a site without curated datasets, and counts a curated project the site lacks as empty', async () => {
+    const uncurated = createFakeXnat(PROJECTS, { base: BASE, users: { 'cig-reader': 'xN4t-s3cret-Pa55!' } });
+    server.use(...uncurated.handlers);
+    const open = createXnatAdapter(xnatSite({ baseUrl: BASE }), { logger: silentLogger, datasets: [], env: ENV, fetch: (...args) => globalThis.fetch(...args) });
+    expect((await open.listDatasets(callContext())).map((d) => d.localId)).toEqual(['LUNG-CT', 'PROSTATE-MR']);
+    expect(uncurated.calls.filter((c) => c === 'GET /data/projects')).toHaveLength(1);
+    server.resetHandlers();
+    const fake = createFakeXnat(PROJECTS, { base: BASE, users: { 'cig-reader': 'xN4t-s3cret-Pa55!' } });
+    server.use(...fake.handlers);
+    const adapter = createXnatAdapter(xnatSite({ baseUrl: BASE }), {
+      logger: silentLogger, datasets: [...DATASETS, curatedDataset('xnat-a', 'GONE', ['LUNG'])], env: ENV, fetch: (...args) => globalThis.fetch(...args),
+    });
+    const counted = await adapter.countCohort({}, callContext());
+    expect(counted.byDataset.map((row) => row.datasetLocalId)).toEqual(['LUNG-CT', 'PROSTATE-MR']);
+    expect((await adapter.listDatasets(callContext())).find((d) => d.localId === 'GONE')).toEqual({ localId: 'GONE', subjects: 0, studies: 0, series: 0 });
+    expect(fake.calls).not.toContain('GET /data/projects');
+  });
+
+  it('serves only the curated projects of a site that curates datasets', async () => {
+    const fake = createFakeXnat(PROJECTS, { base: BASE, users: { 'cig-reader': 'xN4t-s3cret-Pa55!' } });
+    server.use(...fake.handlers);
+    const adapter = createXnatAdapter(xnatSite({ baseUrl: BASE }), {
+      logger: silentLogger, datasets: [DATASETS[0]!], env: ENV, fetch: (...args) => globalThis.fetch(...args),
+    });
+    const counted = await adapter.countCohort({ cancerTypes: ['LUNG'] }, callContext());
+    expect(counted.byDataset.map((row) => row.datasetLocalId)).toEqual(['LUNG-CT']);
+    expect(counted.unsupportedCriteria).toEqual([]);
+    expect(fake.calls.filter((c) => c === 'GET /data/projects/{p}/experiments')).toHaveLength(1);
+    expect((await adapter.listDatasets(callContext())).map((d) => d.localId)).toEqual(['LUNG-CT']);
   });
 });
 
 describe('XNAT adapter: datasets and browsing', () => {
   it('lists each project as a dataset with its imaging subjects, sessions and scans', async () => {
-    const { adapter } = setup();
+    const { adapter } = setup({}, WITH_REPORTS);
     const datasets = await adapter.listDatasets(callContext());
     expect(datasets).toEqual(PROJECTS.map((p) => {
       const imaging = p.sessions.filter((s) => s.scans.length > 0);

@@ -4,7 +4,7 @@ import { delay, http, HttpResponse, passthrough } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildSearchBundle, createXnatClient, createXnatClientForSite, XnatSearchUnavailableError, type XnatClient,
+  buildScanSearchBundle, createXnatClient, createXnatClientForSite, XnatSearchUnavailableError, type XnatClient,
 } from '../../src/adapter/index.js';
 import {
   ALIAS, ALIAS_VAR, basic, capturingLogger, ENV, errorText, fixture, fixtureText, PASSWORD, SECRET, SECRET_VAR, silentLogger,
@@ -86,10 +86,12 @@ describe('XNAT client: envelopes and rows', () => {
     }));
     const c = client();
     const plain = await c.listSubjects('LUNG-CT-01', signal());
-    expect(asked).toBe('ID,project,gender,age,dob,yob');
+    expect(asked).toBe('ID,gender,age,dob,yob');
     const xpath = await c.listSubjects('OTHER', signal());
-    const pick = (row: (typeof plain.rows)[number]) => ({ id: row.id, gender: row.gender.toLowerCase().charAt(0), age: row.age, yob: row.yob });
+    const pick = (row: (typeof plain.rows)[number]) => ({ id: row.id, gender: row.gender, age: row.age, yob: row.yob, dob: row.dob });
     expect(xpath.rows.map(pick)).toEqual(plain.rows.slice(0, 2).map(pick));
+    // The gender as XNAT stores it (male, female, other, unknown or ""), not the search's M/F/U.
+    expect(plain.rows.map((row) => row.gender)).toEqual(['female', 'male', '', 'other']);
     expect(plain.rows[2]).toMatchObject({ id: 'XNAT_S00003', gender: '', age: '', dob: '1960-05-17' });
     // The label (a name here) is not part of the normalised row.
     expect(JSON.stringify(plain.rows)).not.toContain('DOE_JANE');
@@ -107,7 +109,8 @@ describe('XNAT client: envelopes and rows', () => {
     );
     const c = client();
     const sessions = await c.listExperiments('LUNG-CT-01', signal());
-    expect(sessions.rows[0]).toMatchObject({ id: 'XNAT_E00001', subjectId: 'XNAT_S00001', xsiType: 'xnat:ctSessionData', uid: '1.3.6.1.4.1.14519.5.2.1.7009.9004.100001', manufacturer: 'SIEMENS', date: '2021-03-04' });
+    expect(sessions.rows[0]).toMatchObject({ id: 'XNAT_E00001', subjectId: 'XNAT_S00001', xsiType: 'xnat:ctSessionData', uid: '1.3.6.1.4.1.14519.5.2.1.7009.9004.100001', date: '2021-03-04' });
+    expect(JSON.stringify(sessions.rows)).not.toContain('DOE_JANE');
     expect(sessions.rows[3]).toMatchObject({ id: 'XNAT_E00004', uid: '', date: '' });
     const scans = await c.listScans('XNAT_E00001', signal());
     expect(scans.rows[1]).toMatchObject({ id: '2', modality: '', bodyPart: 'Lung', manufacturer: 'Siemens', frames: '64', uid: '1.3.6.1.4.1.14519.5.2.1.7009.9004.200012' });
@@ -118,12 +121,13 @@ describe('XNAT client: envelopes and rows', () => {
     expect(project.items[0]!.data_fields.ID).toBe('LUNG-CT-01');
     const query = (u: string) => new URL(u).searchParams;
     expect(query(urls[0]!).get('xsiType')).toBe('xnat:imageSessionData');
+    expect(query(urls[0]!).get('columns')).toBe('ID,date,xsiType,subject_ID,UID');
     expect(query(urls[0]!).get('format')).toBe('json');
     expect(query(urls[1]!).get('columns')).toContain('xnat:imageScanData/bodyPartExamined');
     expect(query(urls[2]!).get('xsiType')).toBe('icr:roiCollectionData');
   });
 
-  it('posts the xdat:bundle of the fixtures and reads search rows keyed by lower-cased field ids', async () => {
+  it('posts one xdat:bundle per concrete scan type and reads rows keyed by lower-cased display-field ids', async () => {
     const state = { logins: 0, valid: new Set<string>() };
     const bodies: string[] = [];
     server.use(loginHandler(state), http.post(`${BASE}/data/search`, async ({ request }) => {
@@ -131,16 +135,20 @@ describe('XNAT client: envelopes and rows', () => {
       bodies.push(body);
       expect(new URL(request.url).searchParams.get('format')).toBe('json');
       expect(request.headers.get('content-type')).toMatch(/xml/);
-      return json(body.includes('xnat:subjectData</xdat:root') ? 'search-subjects.json' : 'search-image-scans.json')();
+      return json(body.includes('xnat:segScanData</xdat:root') ? 'search-seg-scans-xpath.json' : 'search-ct-scans.json')();
     }));
     const c = client();
-    const scans = await c.searchScans('LUNG-CT-01', signal());
-    const subjects = await c.searchSubjects('LUNG-CT-01', signal());
-    expect(bodies[0]).toBe(fixtureText('search-bundle-image-scans.xml'));
-    expect(bodies[1]).toBe(fixtureText('search-bundle-subjects.xml'));
-    expect(buildSearchBundle('xnat:subjectData', 'A&B')).toContain('<xdat:value>A&amp;B</xdat:value>');
-    expect(scans.rows[2]).toMatchObject({ scanId: '1', sessionId: 'XNAT_E00002', subjectId: 'XNAT_S00001', modality: 'PT', bodyPart: 'WHOLEBODY', sessionDate: '2022-01-10' });
-    expect(subjects.rows.map((r) => [r.subjectId, r.gender, r.age, r.yob])).toEqual([['XNAT_S00001', 'F', '63', ''], ['XNAT_S00002', 'M', '', '1958'], ['XNAT_S00003', '', '', '']]);
+    const ct = await c.searchScans('LUNG-CT-01', 'xnat:ctScanData', signal());
+    const seg = await c.searchScans('LUNG-CT-01', 'xnat:segScanData', signal(), { bodyPartByXpath: true });
+    expect(bodies[0]).toBe(fixtureText('search-bundle-ct-scans.xml'));
+    expect(bodies[1]).toBe(fixtureText('search-bundle-seg-scans-xpath.xml'));
+    expect(buildScanSearchBundle('xnat:ctScanData', 'A&B')).toContain('<xdat:value>A&amp;B</xdat:value>');
+    expect(() => buildScanSearchBundle('xnat:ctScanData</xdat:root_element_name>', 'P')).toThrow();
+    expect(ct.rows.map((r) => [r.scanId, r.sessionId, r.modality, r.bodyPart, r.manufacturer])).toEqual([
+      ['1', 'XNAT_E00001', 'CT', 'CHEST', 'SIEMENS'], ['2', 'XNAT_E00001', '', 'Lung', 'Siemens'], ['4', 'XNAT_E00002', 'CT', 'WHOLEBODY', 'GE MEDICAL SYSTEMS'],
+    ]);
+    // xnat:segScanData's display document has no BODYPARTEXAMINED: the xpath field answers it.
+    expect(seg.rows[0]).toMatchObject({ scanId: '301', sessionId: 'XNAT_E00001', modality: 'SEG', bodyPart: 'CHEST', present: { bodyPart: true } });
   });
 
   it('reads an alias token', async () => {
@@ -282,13 +290,24 @@ describe('XNAT client: faults', () => {
     ['404', () => new HttpResponse('', { status: 404 })],
     ['an HTML page', () => new HttpResponse('<html><body>Search disabled</body></html>', { headers: { 'content-type': 'text/html' } })],
     ['rows without the asked display fields', () => HttpResponse.json({ ResultSet: { Result: [{ key: 'x' }], totalRecords: '1' } })],
+    // A type without a display document: XNAT fails the search with a NullPointerException.
+    ['a 500 Tomcat error page', () => new HttpResponse(fixtureText('error-500.html'), { status: 500, headers: { 'content-type': 'text/html' } })],
+    ['a 502 without a body', () => new HttpResponse(null, { status: 502 })],
   ] as const) {
-    it(`reports the search service as unavailable on ${name}`, async () => {
+    it(`reports the scan search as unavailable (list instead) on ${name}`, async () => {
       server.use(loginHandler(state), http.post(`${BASE}/data/search`, respond));
-      const error = await failure(client().searchScans('LUNG-CT-01', signal()));
+      const error = await failure(client().searchScans('LUNG-CT-01', 'xnat:ctScanData', signal()));
       expect(error).toBeInstanceOf(XnatSearchUnavailableError);
+      expect(errorText(error)).not.toMatch(/PSQLException|xnat\.test/);
     });
   }
+
+  it('still fails a scan search whose answer is truncated JSON (a fault, not a missing display document)', async () => {
+    server.use(loginHandler(state), http.post(`${BASE}/data/search`, () => new HttpResponse(fixtureText('search-ct-scans.json').slice(0, 200), { headers: { 'content-type': 'application/json' } })));
+    const error = await failure(client().searchScans('LUNG-CT-01', 'xnat:ctScanData', signal()));
+    expect(error).not.toBeInstanceOf(XnatSearchUnavailableError);
+    expect(error.code).toBe('PROVIDER_BAD_RESPONSE');
+  });
 
   it('never writes credentials or the session id to logs or errors', async () => {
     const local = { logins: 0, valid: new Set<string>() };
@@ -326,7 +345,7 @@ describe('XNAT client: faults', () => {
 
 describe('XNAT fixtures', () => {
   it('hold every value of every ResultSet row as a string', () => {
-    for (const name of ['projects.json', 'subjects-columns.json', 'subjects-xpath-columns.json', 'experiments-image-sessions.json', 'scans-columns.json', 'assessors-roi.json', 'search-image-scans.json', 'search-subjects.json']) {
+    for (const name of ['projects.json', 'subjects-columns.json', 'subjects-xpath-columns.json', 'experiments-image-sessions.json', 'scans-columns.json', 'assessors-roi.json', 'search-ct-scans.json', 'search-seg-scans-xpath.json']) {
       const set = fixture<{ ResultSet: { Result: Record<string, unknown>[]; totalRecords: unknown } }>(name).ResultSet;
       expect(typeof set.totalRecords, name).toBe('string');
       for (const row of set.Result) for (const value of Object.values(row)) expect(typeof value, name).toBe('string');

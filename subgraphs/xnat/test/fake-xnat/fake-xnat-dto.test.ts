@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   aliasTokenSchema,
-  buildSearchBundle,
+  buildScanSearchBundle,
   EXPERIMENT_COLUMNS,
   experimentListSchema,
   projectItemSchema,
@@ -12,10 +12,11 @@ import {
   roiCollectionListSchema,
   SCAN_COLUMNS,
   scanListSchema,
+  scanSearchSchemaFor,
+  scanTypesOfSession,
   sessionIdSchema,
   SUBJECT_COLUMNS,
   subjectListSchema,
-  subjectSearchSchema,
 } from '../../src/adapter/index.js';
 import { defaultFakeArchive, indexFakeXnatArchive, startFakeXnat, type FakeXnat } from '../../src/testing/index.js';
 import { call } from './helpers.js';
@@ -82,7 +83,7 @@ describe('the fake XNAT against the adapter\'s DTO schemas', () => {
       expect(parsed.ResultSet.Result.map((e) => e.id)).toEqual(sessions.map((s) => s.id));
       for (const row of parsed.ResultSet.Result) {
         const session = index.sessionById.get(row.id)!;
-        expect(row).toMatchObject({ subjectId: session.subjectId, uid: session.uid, xsiType: session.xsiType, date: session.date, manufacturer: session.manufacturer, modality: session.modality });
+        expect(row).toMatchObject({ subjectId: session.subjectId, uid: session.uid, xsiType: session.xsiType, date: session.date });
       }
     }
   });
@@ -114,20 +115,28 @@ describe('the fake XNAT against the adapter\'s DTO schemas', () => {
     }
   });
 
-  it('the adapter\'s xnat:subjectData search bundle parses with subjectSearchSchema (YOB is no display field: left out; DOB is a year)', async () => {
+  it('the adapter\'s per-type scan search bundles parse with scanSearchSchemaFor: every scan of the type, by session', async () => {
     for (const project of archive.projects) {
-      const parsed = subjectSearchSchema.parse(await json('/data/search?format=json', { method: 'POST', body: buildSearchBundle('xnat:subjectData', project.id), headers: { 'content-type': 'text/xml' } }));
-      const subjects = index.subjectsByProject.get(project.id) ?? [];
-      expect(parsed.ResultSet.Result.map((r) => r.subjectId)).toEqual(subjects.map((s) => s.id));
-      for (const row of parsed.ResultSet.Result) {
-        expect(row.present.yob).toBe(false);
-        expect(row.dob).toMatch(/^(\d{4})?$/);
+      const sessions = index.sessionsByProject.get(project.id) ?? [];
+      const implied = new Set([...sessions.flatMap((s) => scanTypesOfSession(s.xsiType) ?? []), 'xnat:segScanData']);
+      for (const scanType of implied) {
+        for (const bodyPartByXpath of [false, true]) {
+          const body = buildScanSearchBundle(scanType, project.id, { bodyPartByXpath });
+          const parsed = scanSearchSchemaFor(scanType).parse(await json('/data/search?format=json', { method: 'POST', body, headers: { 'content-type': 'text/xml' } }));
+          const scans = sessions.flatMap((s) => (index.scansBySession.get(s.id) ?? []).filter((scan) => scan.xsiType === scanType));
+          expect(parsed.ResultSet.Result.map((r) => [r.sessionId, r.scanId, r.modality, r.bodyPart, r.manufacturer]))
+            .toEqual(scans.map((scan) => [scan.sessionId, scan.id, scan.modality, scan.bodyPartExamined, scan.manufacturer]));
+          expect(parsed.ResultSet.Result.every((r) => r.present.bodyPart)).toBe(true);
+        }
       }
+      // Every scan of the project is of a type its sessions imply, or SEG.
+      const all = sessions.flatMap((s) => index.scansBySession.get(s.id) ?? []);
+      expect(all.every((scan) => implied.has(scan.xsiType))).toBe(true);
     }
   });
 
-  it('answers the adapter\'s xnat:imageScanData search bundle with 500: the abstract type has no display document', async () => {
-    const response = await call(fake, '/data/search?format=json', { method: 'POST', body: buildSearchBundle('xnat:imageScanData', 'LUNG_CT'), headers: { 'content-type': 'text/xml' } });
+  it('answers a scan search rooted at the abstract xnat:imageScanData with 500: it has no display document', async () => {
+    const response = await call(fake, '/data/search?format=json', { method: 'POST', body: buildScanSearchBundle('xnat:imageScanData', 'LUNG_CT'), headers: { 'content-type': 'text/xml' } });
     expect(response.status).toBe(500);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
   });

@@ -4,8 +4,10 @@ import { fixtureText } from './helpers.js';
 /**
  * msw handlers that answer like an XNAT 1.8 site over an in-test data set, with the shapes
  * of test/adapter/fixtures: string values, shortcut keys and lower-cased xpath keys, the
- * JSESSION login and cookie, the search service. Test support only: the faithful fake
- * server of the kind is src/testing/.
+ * JSESSION login and cookie, the search service (per concrete scan type: a search rooted at
+ * the abstract xnat:imageScanData, or at a type without a display document, fails with
+ * 500; xnat:segScanData's document has no BODYPARTEXAMINED). Test support only: the
+ * faithful fake server of the kind is src/testing/.
  */
 
 export interface TScan {
@@ -57,8 +59,18 @@ export interface TProject {
 export interface FakeXnatOptions {
   readonly base: string;
   readonly users?: Readonly<Record<string, string>>;
-  /** How the search service answers: results, or refused/absent/HTML. */
-  search?: 'on' | 403 | 404 | 'html';
+  /** How the search service answers: results, or refused/absent/HTML/failing. */
+  search?: 'on' | 403 | 404 | 'html' | 500;
+  /**
+   * Scan data types the site has no display document for: a search rooted at one fails
+   * with 500, as a search rooted at the abstract xnat:imageScanData always does.
+   */
+  readonly typesWithoutDisplay?: readonly string[];
+  /**
+   * Scan data types whose display document has no BODYPARTEXAMINED (default
+   * xnat:segScanData, as in xnat-web 1.8): the field is dropped unless named by xpath.
+   */
+  readonly typesWithoutBodyPartField?: readonly string[];
   /** Whether scan rows carry bodyPartExamined. */
   readonly bodyPartField?: boolean;
   /** How an unknown session is answered. */
@@ -206,30 +218,35 @@ export function createFakeXnat(projects: readonly TProject[], options: FakeXnatO
       if (mode === 403 || mode === 404) return new HttpResponse('<html><body>Forbidden</body></html>', { status: mode, headers: { 'content-type': 'text/html' } });
       if (mode === 'html') return new HttpResponse('<html><body><h1>Search is disabled on this site</h1></body></html>', { headers: { 'content-type': 'text/html' } });
       const body = await request.text();
-      const root = /<xdat:root_element_name>([^<]+)</.exec(body)?.[1];
+      const root = /<xdat:root_element_name>([^<]+)</.exec(body)?.[1] ?? '';
+      const fields = [...body.matchAll(/<xdat:field_ID>([^<]+)</g)].map((m) => m[1]!);
       const projectId = /<xdat:value>([^<]+)</.exec(body)?.[1] ?? '';
+      const concrete = /^xnat:[A-Za-z0-9]+ScanData$/.test(root) && root !== 'xnat:imageScanData';
+      if (mode === 500 || !concrete || (options.typesWithoutDisplay ?? []).includes(root)) {
+        return new HttpResponse(fixtureText('error-500.html'), { status: 500, headers: { 'content-type': 'text/html;charset=UTF-8' } });
+      }
       const project = byProject.get(projectId);
       if (!project) return resultSet([], { rootElementName: root });
-      if (root === 'xnat:subjectData') {
-        return resultSet(project.subjects.map((s) => ({
-          subject_id: s.id, gender_text: s.gender === 'male' ? 'M' : s.gender === 'female' ? 'F' : '', age: s.age, yob: s.yob, dob: s.dob, quarantine_status: 'active',
-        })), { rootElementName: root });
-      }
-      if (root === 'xnat:imageScanData') {
-        const rows: Record<string, string>[] = [];
-        for (const session of project.sessions) {
-          for (const scan of session.scans) {
-            rows.push({
-              id: scan.id, image_session_id: session.id, modality: scan.modality,
-              ...(options.bodyPartField !== false && { bodypartexamined: scan.bodyPart }),
-              scanner_manufacturer: scan.manufacturer, xnat_imagesessiondata_subject_id: session.subjectId,
-              xnat_imagesessiondata_date: session.date, quarantine_status: 'active',
-            });
+      const local = root.slice(root.indexOf(':') + 1).toLowerCase();
+      const bodyPartDisplay = !(options.typesWithoutBodyPartField ?? ['xnat:segScanData']).includes(root);
+      const rows: Record<string, string>[] = [];
+      for (const session of project.sessions) {
+        for (const scan of session.scans) {
+          if (scan.xsiType !== root) continue;
+          const row: Record<string, string> = {};
+          for (const field of fields) {
+            if (field === 'ID') row.id = scan.id;
+            else if (field === 'SESSION_ID') row.session_id = session.id;
+            else if (field === 'MODALITY') row.modality = scan.modality;
+            else if (field === 'SCANNER_MANUFACTURER') row.scanner_manufacturer = scan.manufacturer;
+            else if (field === 'BODYPARTEXAMINED' && bodyPartDisplay && options.bodyPartField !== false) row.bodypartexamined = scan.bodyPart;
+            else if (field === `${root}/bodyPartExamined` && options.bodyPartField !== false) row[`xnat_col_${local}bodypartexamined`] = scan.bodyPart;
           }
+          row.quarantine_status = 'active';
+          rows.push(row);
         }
-        return resultSet(rows, { rootElementName: root });
       }
-      return new HttpResponse('', { status: 422 });
+      return resultSet(rows, { rootElementName: root });
     })),
   ];
 
@@ -296,12 +313,14 @@ export function buildProjects(spec: {
         const scans: TScan[] = [];
         const nScans = spec.scansPer ? spec.scansPer(i, k) : 1 + ((i + k) % 3);
         for (let s = 0; s < nScans; s++) {
-          const reportScan = s === 2;
+          // A third scan is a dose report (SR, filed as xnat:otherDicomScanData) or a DICOM SEG.
+          const reportScan = s === 2 && (i + k) % 2 === 0;
+          const segScan = s === 2 && !reportScan;
           scans.push({
-            id: String(s + 1 + (s === 1 ? 9 : 0)),
-            xsiType: reportScan ? 'xnat:otherDicomScanData' : scanXsi,
-            // Some scans leave `modality` empty: the xsiType says it.
-            modality: reportScan ? 'SR' : (s === 1 && k === 0 ? '' : modality),
+            id: String(s + 1 + (s === 1 ? 9 : 0) + (segScan ? 300 : 0)),
+            xsiType: reportScan ? 'xnat:otherDicomScanData' : segScan ? 'xnat:segScanData' : scanXsi,
+            // Some scans were stored without a DICOM Modality: they count under no modality.
+            modality: reportScan ? 'SR' : segScan ? 'SEG' : (s === 1 && k === 0 ? '' : modality),
             bodyPart: bodyParts[(i + s) % bodyParts.length]!,
             manufacturer: manufacturers[(i + k + s) % manufacturers.length]!,
             uid: `${studyUid}.${s + 1}`,

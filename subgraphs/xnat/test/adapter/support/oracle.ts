@@ -7,10 +7,9 @@ import type { TProject, TScan, TSubject } from './msw-xnat.js';
  * semantics of docs/xnat.md, independently of the adapter's code.
  */
 
-const SCAN_XSI: Record<string, string> = { 'xnat:ctScanData': 'CT', 'xnat:mrScanData': 'MR', 'xnat:petScanData': 'PT' };
-
+/** The stored DICOM Modality only: a scan stored without one counts under no modality. */
 function modalityOf(scan: TScan): string {
-  return (scan.modality.trim() || SCAN_XSI[scan.xsiType] || '').toUpperCase();
+  return scan.modality.trim().toUpperCase();
 }
 
 function sexOf(subject: TSubject): string {
