@@ -300,7 +300,8 @@ describe.skipIf(!enabled)('Orthanc adapter against a real Orthanc', () => {
 
 /**
  * A larger site for bounded batching: the built-in spec's breast dataset scaled to 80
- * subjects, 30 of them with a second study (110 studies).
+ * subjects, 30 of them with a second study (110 studies), each study with about ten
+ * series (eight extra dynamic phases), so well over 1,000 series in all.
  */
 async function writeScaledSpec(file: string): Promise<void> {
   const printed = spawnSync(SAMPLE_DICOM_PYTHON, [SAMPLE_DICOM_SCRIPT, '--print-default-spec'], { encoding: 'utf8' });
@@ -309,6 +310,10 @@ async function writeScaledSpec(file: string): Promise<void> {
   const site = spec.sites.find((s) => s.id === 'orthanc-b')!;
   const breast = site.datasets[0]!;
   Object.assign(breast, { subjects: 80, sex: { F: 70, M: 6, '': 4 }, repeatStudies: 30, omitPatientAge: 20 });
+  const phases = Array.from({ length: 8 }, (_, i) => ({
+    modality: 'MR', bodyPart: 'BREAST', description: `DCE PHASE ${i + 1}`, manufacturers: ['GE MEDICAL SYSTEMS', 'SIEMENS', 'PHILIPS'], fraction: 1, instances: [1, 1],
+  }));
+  (breast.series as unknown[]).splice(1, 0, ...phases);
   for (const series of breast.series as { instances?: number[] }[]) if (series.instances) series.instances = [1, 1];
   await writeFile(file, JSON.stringify({ ...spec, crossEnrolment: [], sites: [site] }));
 }
@@ -342,7 +347,7 @@ describe.skipIf(!enabled)('Orthanc adapter: bounded calls on a site of 110 studi
     });
   }
 
-  it('lists the series of 100 studies with one /tools/find for them', async () => {
+  it('lists the 1,000+ series of 100 studies with one /tools/find for them', async () => {
     expect(manifest.totals[BULK]!.studies).toBe(110);
     const { fetch: counting, log } = countingFetch(fetch);
     const site = adapterFor(counting);
@@ -356,6 +361,7 @@ describe.skipIf(!enabled)('Orthanc adapter: bounded calls on a site of 110 studi
     expect(log.byEndpoint()).toEqual({ 'GET /changes?last': 1, 'GET /statistics': 1, 'POST /tools/find': 2 });
     const uids = [...series.values()].flat().map((s) => s.seriesInstanceUid);
     expect(new Set(uids).size).toBe(uids.length);
+    expect(uids.length).toBeGreaterThanOrEqual(1_000);
     log.reset();
     // Warm: the same 100 studies again cost /changes + /statistics, no find.
     await site.listSeries(studyIds, callContext());
