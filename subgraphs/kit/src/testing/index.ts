@@ -1,2 +1,3 @@
 export { describeProviderConformance, type ConformanceTarget } from './conformance.js';
 export { createInMemoryAdapter, buildFixtureRows, rowMatches, countRows, type SeriesRow } from './in-memory-adapter.js';
+export { withInjectedFaults, type InjectedFaults } from './fault-injection.js';
