@@ -30,7 +30,7 @@ export interface CancerImagingClient {
   providers(): Promise<ProvidersQuery['providers']>;
   searchDatasets(filter?: DatasetFilter, page?: { first?: number; after?: string }): Promise<SearchDatasetsQuery['datasets']>;
   /** Protected counts per site; a failed site shows in its `status`, not as a thrown error. */
-  cohortBySite(criteria: CohortCriteria): Promise<PartialResult<CohortBySiteQuery>>;
+  cohortBySite(criteria: CohortCriteria, options?: { deadlineMs?: number }): Promise<PartialResult<CohortBySiteQuery>>;
 }
 
 export function createClient(options: ClientOptions): CancerImagingClient {
@@ -80,8 +80,8 @@ export function createClient(options: ClientOptions): CancerImagingClient {
     async searchDatasets(filter, page = {}) {
       return (await request(SearchDatasetsDocument, { filter, ...page })).datasets;
     },
-    async cohortBySite(criteria) {
-      const result = await execute(CohortBySiteDocument, { criteria });
+    async cohortBySite(criteria, options = {}) {
+      const result = await execute(CohortBySiteDocument, { criteria, ...(options.deadlineMs !== undefined && { deadlineMs: options.deadlineMs }) });
       if (result.data === null) throw result.errors[0] ?? new CancerImagingError('No data.', { code: 'INTERNAL' });
       return result;
     },

@@ -211,6 +211,7 @@ export type CustomProvider = Provider & {
 /** A site of kind `custom`. Status and cohort counts come from the custom subgraph. */
 export type CustomProviderCohortArgs = {
   criteria: CohortCriteria;
+  deadlineMs?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type CustomSegmentation = Segmentation & {
@@ -450,6 +451,7 @@ export type Provider = {
  */
 export type ProviderCohortArgs = {
   criteria: CohortCriteria;
+  deadlineMs?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Protected counts of a cohort at one site. */
@@ -638,6 +640,7 @@ export type SubjectEdge = {
 
 export type CohortBySiteQueryVariables = Exact<{
   criteria: CohortCriteria;
+  deadlineMs?: InputMaybe<Scalars['Int']['input']>;
 }>;
 
 
@@ -677,13 +680,13 @@ export class TypedDocumentString<TResult, TVariables>
 }
 
 export const CohortBySiteDocument = new TypedDocumentString(`
-    query CohortBySite($criteria: CohortCriteria!) {
+    query CohortBySite($criteria: CohortCriteria!, $deadlineMs: Int) {
   providers {
     id
     name
     country
     kind
-    cohort(criteria: $criteria) {
+    cohort(criteria: $criteria, deadlineMs: $deadlineMs) {
       status
       latencyMs
       unsupportedCriteria

@@ -28,7 +28,7 @@ export function buildProviderTypeDefs(kind: string, extraTypeDefs = ''): string 
 type ${t.provider} implements Provider @key(fields: "id") {
   id: ID!
   status: ProviderStatus!
-  cohort(criteria: CohortCriteria!): ProviderCohort
+  cohort(criteria: CohortCriteria!, deadlineMs: Int): ProviderCohort
 }
 
 """A dataset at a ${kind} site."""

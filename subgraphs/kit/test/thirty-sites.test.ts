@@ -44,3 +44,43 @@ describe('a cohort over 30 sites, 3 slower than the deadline and 2 unreachable',
     expect(elapsed).toBeLessThan(DEADLINE_MS + 100);
   });
 });
+
+describe('a client-chosen cohort deadline', () => {
+  async function thirtySites() {
+    return createProviderSubgraph({
+      kind: 'memory', sites: Array.from({ length: SITES }, (_, i) => siteConfig(i)),
+      createAdapter: (site) => withInjectedFaults(createInMemoryAdapter(buildFixtureRows(20)), faultsOf(Number(site.id.slice(5)))),
+      pseudonymSecret: 'thirty-sites-secret-0123456789',
+    });
+  }
+
+  it('shortens the answer for every site, never lengthens it past the site deadline', async () => {
+    const subgraph = await thirtySites();
+    const representations = [...subgraph.sites.keys()].map((id) => ({ __typename: 'MemoryProvider', id }));
+    const run = async (deadlineMs: number) => {
+      const started = performance.now();
+      const result = await execute({
+        schema: subgraph.schema, variableValues: { r: representations, d: deadlineMs },
+        document: parse(`query($r: [_Any!]!, $d: Int) { _entities(representations: $r) { ... on MemoryProvider { cohort(criteria: {}, deadlineMs: $d) { status } } } }`),
+        contextValue: await subgraph.createContext({ headers: new HeaderMap(), requestId: 't' }),
+      });
+      return { elapsed: performance.now() - started, statuses: (result.data!._entities as { cohort: { status: string } }[]).map((e) => e.cohort.status) };
+    };
+    const short = await run(250);
+    expect(short.elapsed).toBeLessThan(250 + 100);
+    expect(short.statuses.filter((s) => s === 'TIMEOUT')).toHaveLength(3);
+    expect(short.statuses.filter((s) => s === 'OK')).toHaveLength(25);
+    const long = await run(60_000);
+    expect(long.elapsed).toBeLessThan(DEADLINE_MS + 100);
+  });
+
+  it('refuses a deadline outside 100 to 60000 ms with BAD_USER_INPUT naming deadlineMs', async () => {
+    const subgraph = await thirtySites();
+    const result = await execute({
+      schema: subgraph.schema, document: parse(`{ _entities(representations: [{ __typename: "MemoryProvider", id: "site-07" }]) { ... on MemoryProvider { cohort(criteria: {}, deadlineMs: 5) { status } } } }`),
+      contextValue: await subgraph.createContext({ headers: new HeaderMap(), requestId: 't' }),
+    });
+    expect(result.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    expect(result.errors?.[0]?.message).toContain('"deadlineMs"');
+  });
+});

@@ -1,6 +1,6 @@
 import type { ProviderContext } from '../context.js';
 import { normalizeCriteria, type CohortCriteriaInput } from '../criteria.js';
-import { codedError, toProviderError } from '../errors.js';
+import { badUserInput, codedError, toProviderError } from '../errors.js';
 import { parseGraphId, pseudonymise, toGraphId } from '../ids.js';
 import { connectionFromList, toConnection, toPageWindow, type PageArgs } from '../pagination.js';
 import { scrubFreeText, toAgeBand } from '../privacy/scrub.js';
@@ -28,6 +28,13 @@ function assertMayReadRecords(context: ProviderContext, datasetId: string): void
     throw codedError('UNAUTHENTICATED', 'Record-level data needs a signed-in caller with a grant for the dataset.');
   }
   throw codedError('FORBIDDEN', 'You hold no grant for this dataset.');
+}
+
+/** A client-chosen cohort deadline, validated; undefined leaves the site's own. */
+function toDeadlineMs(value: number | null | undefined): number | undefined {
+  if (value == null) return undefined;
+  if (value < 100 || value > 60_000) throw badUserInput('deadlineMs', `must be between 100 and 60000 milliseconds; got ${value}.`);
+  return value;
 }
 
 /** Record-level adapter failures become coded errors on the field, stamped with the site. */
@@ -81,8 +88,8 @@ export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
         }
         return { status: statusOf(described.error), latencyMs: described.latencyMs, apiVersion: null, exactCriteria: [], message: described.error.message };
       },
-      cohort(provider: ProviderObject, args: { criteria: CohortCriteriaInput }, context: ProviderContext) {
-        return resolveSiteCohort(provider.site, kind, normalizeCriteria(args.criteria), context);
+      cohort(provider: ProviderObject, args: { criteria: CohortCriteriaInput; deadlineMs?: number | null }, context: ProviderContext) {
+        return resolveSiteCohort(provider.site, kind, normalizeCriteria(args.criteria), context, toDeadlineMs(args.deadlineMs));
       },
     },
 

@@ -2,7 +2,7 @@ import type { CohortCountRecord, CountsRecord, CriteriaField } from '../adapter.
 import type { ProviderContext } from '../context.js';
 import { toSiteCriteria, type NormalizedCriteria } from '../criteria.js';
 import { settleWithDeadline } from '../deadline.js';
-import type { ProviderError } from '../errors.js';
+import { ProviderTimeoutError, type ProviderError } from '../errors.js';
 import { toGraphId } from '../ids.js';
 import { protectCount, UNAVAILABLE_COUNT, type ProtectedCount } from '../privacy/protect-count.js';
 import type { SiteRuntime } from '../site-runtime.js';
@@ -40,6 +40,32 @@ export async function resolveSiteCohort(
   kind: string,
   criteria: NormalizedCriteria,
   context: ProviderContext,
+  requestedDeadlineMs?: number,
+): Promise<ProviderCohortResult> {
+  // One budget for the whole site answer (description and count): the site's deadline, or
+  // less when the client asks for less. When it runs out the site is TIMEOUT, whatever it
+  // was doing, and its adapter call is aborted.
+  const budgetMs = Math.min(site.config.deadlineMs, requestedDeadlineMs ?? site.config.deadlineMs);
+  const budget = new AbortController();
+  const started = performance.now();
+  const timer = setTimeout(() => budget.abort(new ProviderTimeoutError()), budgetMs);
+  const ranOut = new Promise<ProviderCohortResult>((resolve) => {
+    budget.signal.addEventListener('abort', () => resolve(failed(new ProviderTimeoutError(), Math.round(performance.now() - started), site, context)), { once: true });
+  });
+  try {
+    return await Promise.race([countAtSite(site, kind, criteria, context, budgetMs, budget.signal), ranOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function countAtSite(
+  site: SiteRuntime,
+  kind: string,
+  criteria: NormalizedCriteria,
+  context: ProviderContext,
+  budgetMs: number,
+  signal: AbortSignal,
 ): Promise<ProviderCohortResult> {
   const siteCriteria = toSiteCriteria(criteria, site.id, kind);
   const started = performance.now();
@@ -49,7 +75,7 @@ export async function resolveSiteCohort(
     const described = await site.describe();
     if (!described.ok) return failed(described.error, described.latencyMs, site, context);
     const exact = new Set<CriteriaField>([...described.value.exactCriteria, 'datasetIds', 'providerIds']);
-    const outcome = await settleWithDeadline(site.config.deadlineMs, context.logger, (ctx) => site.adapter.countCohort(siteCriteria, ctx));
+    const outcome = await settleWithDeadline(budgetMs, context.logger, (ctx) => site.adapter.countCohort(siteCriteria, ctx), signal);
     if (!outcome.ok) return failed(outcome.error, Math.round(performance.now() - started), site, context);
     counts = servedOnly(outcome.value, site);
     unsupported = [...new Set([...criteria.fields.filter((field) => !exact.has(field)), ...counts.unsupportedCriteria])];
