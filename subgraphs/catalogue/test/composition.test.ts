@@ -3,67 +3,14 @@ import { operationFromDocument, Supergraph } from '@apollo/federation-internals'
 import { QueryPlanner, type FetchNode, type PlanNode } from '@apollo/query-planner';
 import { buildSchema, isInterfaceType, isObjectType, parse, type GraphQLSchema } from 'graphql';
 import { FEDERATION_LINK, providerContractTypeDefs, sharedTypeDefs } from '@cancer-imaging/schema';
-import { kindTypePrefix } from '@cancer-imaging/provider-kit';
+import { buildProviderTypeDefs } from '@cancer-imaging/provider-kit';
 import { describe, expect, it } from 'vitest';
 import { buildCatalogueTypeDefs } from '../src/index.js';
 import { createFixtureSubgraph, run } from './helpers.js';
 
-/**
- * A minimal kind subgraph as the provider kit builds one: the shared types, the provider
- * contract verbatim, and the kind's implementation of every contract interface.
- */
+/** A kind subgraph's SDL exactly as the provider kit builds it, so this test cannot drift from the contract. */
 function kindSubgraphTypeDefs(kind: string): string {
-  const p = kindTypePrefix(kind);
-  return `${FEDERATION_LINK}
-${sharedTypeDefs()}
-${providerContractTypeDefs()}
-type ${p}Provider implements Provider @key(fields: "id") {
-  id: ID!
-  status: ProviderStatus!
-  cohort(criteria: CohortCriteria!): ProviderCohort
-}
-type ${p}Dataset implements Dataset @key(fields: "id") {
-  id: ID!
-  subjectCount: Int
-  studyCount: Int
-  seriesCount: Int
-  subjects(first: Int = 20, after: String): SubjectConnection!
-}
-type ${p}Subject implements Subject @key(fields: "id") {
-  id: ID!
-  sex: Sex!
-  ageBand: String
-  diagnosis: CancerType
-  yearOfDiagnosis: Int
-  studies(first: Int = 20, after: String): StudyConnection!
-}
-type ${p}Study implements Study @key(fields: "id") {
-  id: ID!
-  studyInstanceUid: String!
-  year: Int
-  modalities: [Modality!]!
-  bodyPart: BodyPart
-  description: String
-  series(first: Int = 50, after: String): SeriesConnection!
-}
-type ${p}Series implements Series @key(fields: "id") {
-  id: ID!
-  seriesInstanceUid: String!
-  modality: Modality!
-  bodyPart: BodyPart
-  manufacturer: String
-  description: String
-  instanceCount: Int
-  retrieveUrl: String
-  segmentations: [Segmentation!]!
-}
-type ${p}Segmentation implements Segmentation @key(fields: "id") {
-  id: ID!
-  format: SegmentationFormat!
-  seriesInstanceUid: String
-  label: String
-}
-`;
+  return buildProviderTypeDefs(kind);
 }
 
 function service(name: string, sdl: string): { name: string; url: string; typeDefs: ReturnType<typeof parse> } {
