@@ -16,3 +16,4 @@ export type { ProviderContext } from './context.js';
 export type { ResolverMap } from './resolvers/build-resolvers.js';
 export { loadProviderProcessConfig, runProviderProcess, PROVIDER_LOG_REDACT, type ProviderProcessConfig } from './provider-process.js';
 export { decideCancerType, diagnosisOf, inRange, sexMatches, hasSeriesCriteria, type CancerTypeDecision } from './dataset-criteria.js';
+export { UpstreamCallFailure, toTransportError as toUpstreamTransportError } from './upstream-errors.js';

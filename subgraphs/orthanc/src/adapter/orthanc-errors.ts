@@ -1,5 +1,6 @@
 import {
-  ProviderAuthError, ProviderBadResponseError, ProviderError, ProviderTimeoutError, ProviderUnavailableError,
+  ProviderAuthError, ProviderBadResponseError, ProviderError, ProviderUnavailableError,
+  UpstreamCallFailure, toUpstreamTransportError,
 } from '@cancer-imaging/provider-kit';
 
 /**
@@ -25,25 +26,9 @@ export class OrthancCredentialsMissingError extends ProviderAuthError {
   }
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED',
-]);
-
-function errorCode(error: unknown): string | undefined {
-  const direct = (error as { code?: unknown } | null)?.code;
-  if (typeof direct === 'string') return direct;
-  const nested = (error as { cause?: { code?: unknown; cause?: { code?: unknown } } } | null)?.cause;
-  if (typeof nested?.code === 'string') return nested.code;
-  return typeof nested?.cause?.code === 'string' ? nested.cause.code : undefined;
-}
-
-/** A short, identifier-free description of a call for the cause chain: "GET /studies/{id}". */
-export class OrthancCallFailure extends Error {
+/** An identifier-free description of a failed orthanc call (the kit's UpstreamCallFailure). */
+export class OrthancCallFailure extends UpstreamCallFailure {
   override name = 'OrthancCallFailure';
-  constructor(readonly endpoint: string, readonly status: number | undefined, detail: string, options?: { cause?: unknown }) {
-    super(`${endpoint}${status === undefined ? '' : ` -> HTTP ${status}`}: ${detail}`, options);
-  }
 }
 
 /**
@@ -52,20 +37,7 @@ export class OrthancCallFailure extends Error {
  * not be reached. Errors we threw ourselves pass through.
  */
 export function toTransportError(error: unknown, signal: AbortSignal, endpoint: string): ProviderError {
-  if (error instanceof ProviderError) return error;
-  const name = (error as { name?: unknown } | null)?.name;
-  if (signal.aborted || name === 'AbortError' || name === 'TimeoutError') {
-    const reason: unknown = signal.reason;
-    if (reason instanceof ProviderTimeoutError) return reason;
-    return new ProviderTimeoutError(undefined, { cause: new OrthancCallFailure(endpoint, undefined, 'aborted') });
-  }
-  const code = errorCode(error);
-  const detail = code ?? (typeof name === 'string' ? name : 'network error');
-  // A parser error (HPE_*, UND_ERR_RESPONSE...) means something answered, but not HTTP.
-  if (code !== undefined && !NETWORK_CODES.has(code) && /^(HPE_|UND_ERR_(RES|HEADERS|INFO))/.test(code)) {
-    return new ProviderBadResponseError(undefined, { cause: new OrthancCallFailure(endpoint, undefined, detail) });
-  }
-  return new ProviderUnavailableError(undefined, { cause: new OrthancCallFailure(endpoint, undefined, detail) });
+  return toUpstreamTransportError(error, signal, (detail) => new OrthancCallFailure(endpoint, undefined, detail));
 }
 
 /** Maps a non-2xx status. 401/403 are the credentials; 404 a missing resource; the rest (5xx...) a bad answer. */

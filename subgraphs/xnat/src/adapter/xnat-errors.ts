@@ -1,5 +1,6 @@
 import {
-  ProviderAuthError, ProviderBadResponseError, ProviderError, ProviderTimeoutError, ProviderUnavailableError,
+  ProviderAuthError, ProviderBadResponseError, ProviderError, ProviderUnavailableError,
+  UpstreamCallFailure, toUpstreamTransportError,
 } from '@cancer-imaging/provider-kit';
 
 /**
@@ -8,12 +9,9 @@ import {
  * names the endpoint template ("GET /data/projects/{p}/subjects") and the HTTP status.
  */
 
-/** An identifier-free description of a failed call, for the cause chain. */
-export class XnatCallFailure extends Error {
+/** An identifier-free description of a failed xnat call (the kit's UpstreamCallFailure). */
+export class XnatCallFailure extends UpstreamCallFailure {
   override name = 'XnatCallFailure';
-  constructor(readonly endpoint: string, readonly status: number | undefined, detail: string, options?: { cause?: unknown }) {
-    super(`${endpoint}${status === undefined ? '' : ` -> HTTP ${status}`}: ${detail}`, options);
-  }
 }
 
 /** XNAT answered 404 for a resource the caller named (a project, session or scan). */
@@ -48,38 +46,13 @@ export class XnatCredentialsMissingError extends ProviderAuthError {
   }
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE', 'ETIMEDOUT',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED',
-]);
-
-function errorCode(error: unknown): string | undefined {
-  const direct = (error as { code?: unknown } | null)?.code;
-  if (typeof direct === 'string') return direct;
-  const nested = (error as { cause?: { code?: unknown; cause?: { code?: unknown } } } | null)?.cause;
-  if (typeof nested?.code === 'string') return nested.code;
-  return typeof nested?.cause?.code === 'string' ? nested.cause.code : undefined;
-}
-
 /**
  * Maps what `fetch` (or reading a body) threw. An aborted signal is the deadline; anything
  * else fetch rejects with is a network failure (refused, reset, DNS, TLS). A parser error
  * means something answered, but not HTTP. Errors we threw ourselves pass through.
  */
 export function toTransportError(error: unknown, signal: AbortSignal, endpoint: string): ProviderError {
-  if (error instanceof ProviderError) return error;
-  const name = (error as { name?: unknown } | null)?.name;
-  if (signal.aborted || name === 'AbortError' || name === 'TimeoutError') {
-    const reason: unknown = signal.reason;
-    if (reason instanceof ProviderTimeoutError) return reason;
-    return new ProviderTimeoutError(undefined, { cause: new XnatCallFailure(endpoint, undefined, 'aborted') });
-  }
-  const code = errorCode(error);
-  const detail = code ?? (typeof name === 'string' ? name : 'network error');
-  if (code !== undefined && !NETWORK_CODES.has(code) && /^(HPE_|UND_ERR_(RES|HEADERS|INFO))/.test(code)) {
-    return new ProviderBadResponseError(undefined, { cause: new XnatCallFailure(endpoint, undefined, detail) });
-  }
-  return new ProviderUnavailableError(undefined, { cause: new XnatCallFailure(endpoint, undefined, detail) });
+  return toUpstreamTransportError(error, signal, (detail) => new XnatCallFailure(endpoint, undefined, detail));
 }
 
 /** Maps a non-2xx status that is not a session expiry. */
