@@ -90,6 +90,16 @@ export type CancerType =
   | 'RECTUM';
 
 /**
+ * One bucket of a breakdown. `key` is the enum name for MODALITY, BODY_PART, CANCER_TYPE and SEX,
+ * the band for AGE_BAND, the manufacturer for MANUFACTURER, and UNKNOWN where the site does not
+ * know the value.
+ */
+export type CohortBucket = {
+  key: Scalars['String']['output'];
+  subjects: Count;
+};
+
+/**
  * Criteria of a cohort search. Any-of within a field, all-of across fields. A site that
  * cannot apply a criterion exactly lists it in `unsupportedCriteria`; it never widens it.
  */
@@ -107,6 +117,46 @@ export type CohortCriteria = {
   sex?: InputMaybe<Array<Sex>>;
   /** Calendar year of diagnosis, inclusive. */
   yearOfDiagnosis?: InputMaybe<IntRange>;
+};
+
+/** What a cohort breakdown splits subjects by. */
+export type CohortDimension =
+  /** Five-year bands of age at diagnosis ("60-64"; "90+" above), as Subject.ageBand. */
+  | 'AGE_BAND'
+  | 'BODY_PART'
+  | 'CANCER_TYPE'
+  /** The series' Manufacturer, upper-cased and trimmed as vendors spell themselves inconsistently. */
+  | 'MANUFACTURER'
+  | 'MODALITY'
+  | 'SEX';
+
+/**
+ * The document a researcher attaches to an access request: a saved cohort's protected
+ * counts per site and per dataset. The gateway serves it as JSON and CSV at
+ * `/cohorts/<id>/report.json` and `/cohorts/<id>/report.csv`.
+ */
+export type CohortReport = {
+  /** The saved cohort counted. */
+  cohort: SavedCohort;
+  /** When these counts were made: now, at each request, protected for the caller. */
+  generatedAt: Scalars['DateTime']['output'];
+  /** Every site the criteria can reach (all, or those of `providerIds`), ordered by site id. */
+  sites: Array<CohortSite>;
+};
+
+/**
+ * One site's part of a saved cohort's report. The catalogue gives the site and the saved
+ * criteria; the site's kind subgraph counts them (`cohort`), protected for the caller.
+ */
+export type CohortSite = {
+  /** Protected counts of the saved criteria at this site, now; null only when its kind is unreachable. */
+  cohort: Maybe<ProviderCohort>;
+  /** The saved criteria the site counts. */
+  criteria: SavedCriteria;
+  /** `<cohortId>@<siteId>`: this site's part of one saved cohort. */
+  id: Scalars['ID']['output'];
+  /** The site. */
+  provider: Provider;
 };
 
 /** A contact point for a dataset (vCard). */
@@ -137,6 +187,17 @@ export type CountPrecision =
   | 'SUPPRESSED'
   /** The site did not answer (see the cohort's `status`): no value is known. */
   | 'UNAVAILABLE';
+
+/** A site of kind `custom` in a cohort report. Its counts come from the custom subgraph. */
+export type CustomCohortSite = CohortSite & {
+  cohort: Maybe<ProviderCohort>;
+  /** The saved criteria the site counts. */
+  criteria: SavedCriteria;
+  /** `<cohortId>@<siteId>`: this site's part of one saved cohort. */
+  id: Scalars['ID']['output'];
+  /** The site. */
+  provider: Provider;
+};
 
 /** A dataset held by a site of kind `custom`. Counts and records come from the custom subgraph. */
 export type CustomDataset = Dataset & {
@@ -387,6 +448,12 @@ export type IntRange = {
   min?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** An inclusive range of whole numbers as given; either end may be open. */
+export type IntRangeValue = {
+  max: Maybe<Scalars['Int']['output']>;
+  min: Maybe<Scalars['Int']['output']>;
+};
+
 /** Imaging modality: the DICOM Modality (0008,0060) defined term. */
 export type Modality =
   /** Computed radiography. DICOM CR. */
@@ -417,6 +484,19 @@ export type Modality =
   | 'US'
   /** X-ray angiography. DICOM XA. */
   | 'XA';
+
+export type Mutation = {
+  /**
+   * Saves cohort criteria under a new id, bound to them and to the time. The criteria are
+   * checked as a cohort search checks them (BAD_USER_INPUT naming the argument).
+   */
+  saveCohort: SavedCohort;
+};
+
+
+export type MutationSaveCohortArgs = {
+  criteria: CohortCriteria;
+};
 
 /** Relay-style page information for cursor pagination. */
 export type PageInfo = {
@@ -456,6 +536,14 @@ export type ProviderCohortArgs = {
 
 /** Protected counts of a cohort at one site. */
 export type ProviderCohort = {
+  /**
+   * Subjects of the cohort at this site split by one dimension, like a dashboard histogram.
+   * Each bucket is protected like the site's total; a bucket below the site's threshold is left
+   * out, so the list never reveals that a key holds 1 to k-1 subjects. Series-level dimensions
+   * (MODALITY, BODY_PART, MANUFACTURER) count a subject in every bucket it has a matching
+   * series in; the others put each subject in exactly one bucket. Empty when the site failed.
+   */
+  breakdown: Array<CohortBucket>;
   /** Per-dataset protected counts; datasets with no matching subject are left out. */
   datasets: Array<DatasetCohort>;
   /** Error code when status is not OK (e.g. PROVIDER_TIMEOUT). */
@@ -467,6 +555,12 @@ export type ProviderCohort = {
   subjects: Count;
   /** Criteria this site could not apply exactly; its counts ignore none of them silently. */
   unsupportedCriteria: Array<Scalars['String']['output']>;
+};
+
+
+/** Protected counts of a cohort at one site. */
+export type ProviderCohortBreakdownArgs = {
+  by: CohortDimension;
 };
 
 /** Live status of a site. */
@@ -490,6 +584,8 @@ export type Publisher = {
 };
 
 export type Query = {
+  /** A saved cohort's report: protected per-site, per-dataset counts, computed now; null when there is no such cohort. */
+  cohortReport: Maybe<CohortReport>;
   /** One dataset by its graph id; null when there is none. */
   dataset: Maybe<Dataset>;
   /**
@@ -501,6 +597,13 @@ export type Query = {
   provider: Maybe<Provider>;
   /** Every site in the registry, ordered by id. */
   providers: Array<Provider>;
+  /** A saved cohort by id; null when there is none. */
+  savedCohort: Maybe<SavedCohort>;
+};
+
+
+export type QueryCohortReportArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -518,6 +621,34 @@ export type QueryDatasetsArgs = {
 
 export type QueryProviderArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QuerySavedCohortArgs = {
+  id: Scalars['ID']['input'];
+};
+
+/** Cohort criteria saved under an id, with the time they were saved. Never rewritten. */
+export type SavedCohort = {
+  /** When the cohort was saved. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The criteria as saved: validated, lists de-duplicated, absent fields null. */
+  criteria: SavedCriteria;
+  /** Random id (a UUID): share it to share the cohort. */
+  id: Scalars['ID']['output'];
+};
+
+/** CohortCriteria as saved with a cohort: the input, validated, as output. */
+export type SavedCriteria = {
+  ageAtDiagnosis: Maybe<IntRangeValue>;
+  bodyParts: Maybe<Array<BodyPart>>;
+  cancerTypes: Maybe<Array<CancerType>>;
+  datasetIds: Maybe<Array<Scalars['ID']['output']>>;
+  manufacturers: Maybe<Array<Scalars['String']['output']>>;
+  modalities: Maybe<Array<Modality>>;
+  providerIds: Maybe<Array<Scalars['ID']['output']>>;
+  sex: Maybe<Array<Sex>>;
+  yearOfDiagnosis: Maybe<IntRangeValue>;
 };
 
 export type Segmentation = {

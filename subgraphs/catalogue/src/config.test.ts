@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_REGISTRY, parseCatalogueConfig, REPO_ROOT } from './config.js';
+import { ConfigError, DEFAULT_DATABASE, DEFAULT_REGISTRY, parseCatalogueConfig, REPO_ROOT } from './config.js';
 
 describe('parseCatalogueConfig', () => {
   it('defaults to loopback:4001, the demo registry under the repository root and info logs', () => {
@@ -10,6 +10,7 @@ describe('parseCatalogueConfig', () => {
       host: '127.0.0.1',
       registryPath: path.join(REPO_ROOT, DEFAULT_REGISTRY),
       logLevel: 'info',
+      databasePath: path.join(REPO_ROOT, DEFAULT_DATABASE),
     });
   });
 
@@ -22,7 +23,11 @@ describe('parseCatalogueConfig', () => {
   it('reads every CIG_CATALOGUE_* setting and resolves a relative registry against the root', () => {
     expect(parseCatalogueConfig({
       CIG_CATALOGUE_PORT: '5001', CIG_CATALOGUE_HOST: '0.0.0.0', CIG_REGISTRY: 'config/test/registry.yaml', CIG_LOG_LEVEL: 'debug',
-    }, '/srv/cig')).toEqual({ port: 5001, host: '0.0.0.0', registryPath: '/srv/cig/config/test/registry.yaml', logLevel: 'debug' });
+    }, '/srv/cig')).toEqual({ port: 5001, host: '0.0.0.0', registryPath: '/srv/cig/config/test/registry.yaml', logLevel: 'debug', databasePath: '/srv/cig/.cache/catalogue/catalogue.sqlite' });
+  });
+
+  it('keeps the saved-cohort database in memory when asked', () => {
+    expect(parseCatalogueConfig({ CIG_CATALOGUE_DATABASE: ':memory:' }).databasePath).toBe(':memory:');
   });
 
   it('keeps an absolute registry path as it is', () => {

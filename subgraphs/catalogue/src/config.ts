@@ -12,6 +12,8 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const DEFAULT_REGISTRY = 'config/demo/registry.yaml';
 
+export const DEFAULT_DATABASE = '.cache/catalogue/catalogue.sqlite';
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
@@ -22,6 +24,11 @@ const envSchema = z.object({
   /** Registry file; a relative path resolves against the repository root, not the cwd. */
   CIG_REGISTRY: z.string().min(1).default(DEFAULT_REGISTRY),
   CIG_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /**
+   * The catalogue's own database (saved cohorts): a SQLite file, relative to the repository
+   * root, or `:memory:` to keep nothing across restarts.
+   */
+  CIG_CATALOGUE_DATABASE: z.string().min(1).default(DEFAULT_DATABASE),
 });
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -32,6 +39,8 @@ export interface CatalogueConfig {
   /** Absolute path of the registry file. */
   readonly registryPath: string;
   readonly logLevel: LogLevel;
+  /** Absolute path of the SQLite file, or `:memory:`. */
+  readonly databasePath: string;
 }
 
 export class ConfigError extends Error {
@@ -56,5 +65,6 @@ export function parseCatalogueConfig(
     host: parsed.data.CIG_CATALOGUE_HOST,
     registryPath: path.resolve(repoRoot, parsed.data.CIG_REGISTRY),
     logLevel: parsed.data.CIG_LOG_LEVEL,
+    databasePath: parsed.data.CIG_CATALOGUE_DATABASE === ':memory:' ? ':memory:' : path.resolve(repoRoot, parsed.data.CIG_CATALOGUE_DATABASE),
   };
 }

@@ -6,7 +6,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { buildCatalogueTypeDefs, kindTypeNames, normaliseKinds } from './schema.js';
 
-const CATALOGUE_OWNED = ['Provider', 'Dataset', 'AgeRange', 'Publisher', 'Contact', 'DatasetFilter', 'DatasetConnection', 'DatasetEdge', 'Query'];
+const CATALOGUE_OWNED = ['Provider', 'Dataset', 'AgeRange', 'Publisher', 'Contact', 'DatasetFilter', 'DatasetConnection', 'DatasetEdge', 'CohortSite', 'SavedCohort', 'CohortReport', 'Mutation', 'Query'];
 
 function objectDefinitions(sdl: string): ObjectTypeDefinitionNode[] {
   return parse(sdl).definitions.filter((node): node is ObjectTypeDefinitionNode => node.kind === Kind.OBJECT_TYPE_DEFINITION);
@@ -62,17 +62,17 @@ describe('buildCatalogueTypeDefs', () => {
 
   it('puts only @key on the implementation types, never @shareable', () => {
     const implementations = objectDefinitions(buildCatalogueTypeDefs(['custom', 'xnat'])).filter((node) => (node.interfaces ?? []).length > 0);
-    expect(implementations.map((node) => node.name.value)).toEqual(['CustomProvider', 'CustomDataset', 'XnatProvider', 'XnatDataset']);
+    expect(implementations.map((node) => node.name.value)).toEqual(['CustomProvider', 'CustomDataset', 'CustomCohortSite', 'XnatProvider', 'XnatDataset', 'XnatCohortSite']);
     for (const node of implementations) expect((node.directives ?? []).map((d) => d.name.value)).toEqual(['key']);
   });
 
   it('documents every catalogue type, field, argument and input field', () => {
     const schema = buildSubgraphSchema(parse(buildCatalogueTypeDefs(['custom', 'xnat'])));
     const undocumented: string[] = [];
-    for (const name of [...CATALOGUE_OWNED, 'CustomProvider', 'CustomDataset', 'XnatProvider', 'XnatDataset']) {
+    for (const name of [...CATALOGUE_OWNED, 'CustomProvider', 'CustomDataset', 'CustomCohortSite', 'XnatProvider', 'XnatDataset', 'XnatCohortSite']) {
       const type = schema.getType(name);
       if (!type) throw new Error(`missing type ${name}`);
-      if (name !== 'Query' && !type.description) undocumented.push(name);
+      if (name !== 'Query' && name !== 'Mutation' && !type.description) undocumented.push(name);
       if (isObjectType(type) || isInterfaceType(type)) {
         for (const field of Object.values(type.getFields())) {
           if (field.name.startsWith('_')) continue; // _entities and _service belong to federation

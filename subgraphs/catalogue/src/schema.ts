@@ -47,6 +47,13 @@ const DATASET_FIELDS: readonly FieldSpec[] = [
   { name: 'issued', type: 'String', description: 'Date of formal issuance (dct:issued), ISO 8601 as curated: a year, a month or a day.' },
 ];
 
+/** CohortSite fields the catalogue resolves; each kind adds `cohort`, counted from `criteria`. */
+const COHORT_SITE_FIELDS: readonly FieldSpec[] = [
+  { name: 'id', type: 'ID!', description: '`<cohortId>@<siteId>`: this site\'s part of one saved cohort.' },
+  { name: 'provider', type: 'Provider!', description: 'The site.' },
+  { name: 'criteria', type: 'SavedCriteria!', description: 'The saved criteria the site counts.' },
+];
+
 /** Registry identifiers that also make a GraphQL type-name prefix: a letter first, single dashes. */
 const KIND_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
@@ -59,6 +66,11 @@ export interface KindTypeNames {
 export function kindTypeNames(kind: string): KindTypeNames {
   const prefix = kindTypePrefix(kind);
   return { provider: `${prefix}Provider`, dataset: `${prefix}Dataset` };
+}
+
+/** The catalogue's type for one kind's part of a cohort report: custom → CustomCohortSite. */
+export function cohortSiteTypeName(kind: string): string {
+  return `${kindTypePrefix(kind)}CohortSite`;
 }
 
 /**
@@ -96,6 +108,11 @@ ${printFields(PROVIDER_FIELDS)}
 """A dataset held by a site of kind \`${kind}\`. Counts and records come from the ${kind} subgraph."""
 type ${names.dataset} implements Dataset @key(fields: "id") {
 ${printFields(DATASET_FIELDS)}
+}
+
+"""A site of kind \`${kind}\` in a cohort report. Its counts come from the ${kind} subgraph."""
+type ${cohortSiteTypeName(kind)} implements CohortSite @key(fields: "id") {
+${printFields(COHORT_SITE_FIELDS)}
 }
 `;
 }
@@ -186,7 +203,60 @@ type DatasetEdge {
   node: Dataset!
 }
 
+"""
+One site's part of a saved cohort's report. The catalogue gives the site and the saved
+criteria; the site's kind subgraph counts them (\`cohort\`), protected for the caller.
+"""
+interface CohortSite @key(fields: "id") {
+${printFields(COHORT_SITE_FIELDS)}
+}
+
+"""Cohort criteria saved under an id, with the time they were saved. Never rewritten."""
+type SavedCohort {
+  """Random id (a UUID): share it to share the cohort."""
+  id: ID!
+  """The criteria as saved: validated, lists de-duplicated, absent fields null."""
+  criteria: SavedCriteria!
+  """When the cohort was saved."""
+  createdAt: DateTime!
+}
+
+"""
+The document a researcher attaches to an access request: a saved cohort's protected
+counts per site and per dataset. The gateway serves it as JSON and CSV at
+\`/cohorts/<id>/report.json\` and \`/cohorts/<id>/report.csv\`.
+"""
+type CohortReport {
+  """The saved cohort counted."""
+  cohort: SavedCohort!
+  """When these counts were made: now, at each request, protected for the caller."""
+  generatedAt: DateTime!
+  """Every site the criteria can reach (all, or those of \`providerIds\`), ordered by site id."""
+  sites: [CohortSite!]!
+}
+
+type Mutation {
+  """
+  Saves cohort criteria under a new id, bound to them and to the time. The criteria are
+  checked as a cohort search checks them (BAD_USER_INPUT naming the argument).
+  """
+  saveCohort(
+    """The criteria to save."""
+    criteria: CohortCriteria!
+  ): SavedCohort!
+}
+
 type Query {
+  """A saved cohort by id; null when there is none."""
+  savedCohort(
+    """The id saveCohort returned."""
+    id: ID!
+  ): SavedCohort
+  """A saved cohort's report: protected per-site, per-dataset counts, computed now; null when there is no such cohort."""
+  cohortReport(
+    """The id saveCohort returned."""
+    id: ID!
+  ): CohortReport
   """Every site in the registry, ordered by id."""
   providers: [Provider!]!
   """One site by its registry id; null when there is none."""

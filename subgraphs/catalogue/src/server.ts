@@ -3,6 +3,7 @@ import { parse, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Registry } from '@cancer-imaging/provider-kit';
 import { buildCatalogue, type Catalogue } from './catalogue/catalogue.js';
+import { openSqliteCohortStore, type CohortStore } from './cohorts/cohort-store.js';
 import { buildCatalogueResolvers } from './resolvers/index.js';
 import { buildCatalogueTypeDefs } from './schema.js';
 
@@ -10,6 +11,8 @@ export interface CatalogueSubgraphOptions {
   /** The parsed registry: sites and curated dataset metadata. */
   readonly registry: Registry;
   readonly logger: Logger;
+  /** Where saved cohorts live; default an in-memory SQLite database (lost at exit). */
+  readonly cohortStore?: CohortStore;
 }
 
 export interface CatalogueSubgraph {
@@ -19,6 +22,9 @@ export interface CatalogueSubgraph {
   readonly typeDefs: string;
   /** The in-memory catalogue behind the resolvers. */
   readonly catalogue: Catalogue;
+  readonly cohortStore: CohortStore;
+  /** Closes the cohort store. */
+  close(): Promise<void>;
 }
 
 /**
@@ -29,10 +35,11 @@ export interface CatalogueSubgraph {
 export function createCatalogueSubgraph(options: CatalogueSubgraphOptions): CatalogueSubgraph {
   const catalogue = buildCatalogue(options.registry);
   const typeDefs = buildCatalogueTypeDefs(catalogue.kinds);
-  const schema = buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers: buildCatalogueResolvers(catalogue) });
+  const cohortStore = options.cohortStore ?? openSqliteCohortStore(':memory:');
+  const schema = buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers: buildCatalogueResolvers(catalogue, cohortStore) });
   options.logger.info(
     { kinds: catalogue.kinds, providers: catalogue.providers.length, datasets: catalogue.datasets.length },
     'catalogue built',
   );
-  return { schema, typeDefs, catalogue };
+  return { schema, typeDefs, catalogue, cohortStore, close: () => cohortStore.close() };
 }

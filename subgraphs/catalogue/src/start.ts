@@ -1,6 +1,7 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { loadRegistry, startSubgraphServer, type RunningSubgraph } from '@cancer-imaging/provider-kit';
 import type { CatalogueConfig, LogLevel } from './config.js';
+import { openSqliteCohortStore } from './cohorts/cohort-store.js';
 import { createCatalogueSubgraph } from './server.js';
 
 /**
@@ -22,14 +23,28 @@ export interface StartCatalogueOptions {
 /** Loads the registry named by the config and serves the catalogue subgraph over HTTP. */
 export async function startCatalogue({ config, logger }: StartCatalogueOptions): Promise<RunningSubgraph> {
   const registry = await loadRegistry(config.registryPath);
-  const { schema } = createCatalogueSubgraph({ registry, logger });
-  return startSubgraphServer({
+  const cohortStore = openSqliteCohortStore(config.databasePath);
+  let subgraph: ReturnType<typeof createCatalogueSubgraph>;
+  try {
+    subgraph = createCatalogueSubgraph({ registry, logger, cohortStore });
+  } catch (error) {
+    await cohortStore.close();
+    throw error;
+  }
+  const server = await startSubgraphServer({
     name: 'catalogue',
-    schema,
+    schema: subgraph.schema,
     logger,
     host: config.host,
     port: config.port,
     // Catalogue fields are public metadata: no per-request state is needed.
     context: () => ({}),
   });
+  return {
+    ...server,
+    async close() {
+      await server.close();
+      await subgraph.close();
+    },
+  };
 }

@@ -26,7 +26,7 @@ describe('startCatalogue', () => {
 
   it('loads the registry file and serves the catalogue over HTTP on the configured host', async () => {
     running = await startCatalogue({
-      config: { host: '127.0.0.1', port: 0, registryPath: FIXTURE_REGISTRY_PATH, logLevel: 'silent' },
+      config: { host: '127.0.0.1', port: 0, registryPath: FIXTURE_REGISTRY_PATH, logLevel: 'silent', databasePath: ':memory:' },
       logger: silentLogger,
     });
     expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
@@ -42,7 +42,7 @@ describe('startCatalogue', () => {
 
   it('rejects when the registry file is missing', async () => {
     await expect(startCatalogue({
-      config: { host: '127.0.0.1', port: 0, registryPath: '/nonexistent/registry.yaml', logLevel: 'silent' },
+      config: { host: '127.0.0.1', port: 0, registryPath: '/nonexistent/registry.yaml', logLevel: 'silent', databasePath: ':memory:' },
       logger: silentLogger,
     })).rejects.toThrow(/ENOENT/);
   });
@@ -55,7 +55,7 @@ describe('startCatalogue', () => {
         sites: [{ id: 's', name: 'S', country: 'NL', kind: 'custom', baseUrl: 'file:x' }],
         datasets: [{ site: 's', localId: 'd', title: 'D', cancerTypes: ['MELANOMA'], publisher: { name: 'P' } }],
       }));
-      await expect(startCatalogue({ config: { host: '127.0.0.1', port: 0, registryPath, logLevel: 'silent' }, logger: silentLogger }))
+      await expect(startCatalogue({ config: { host: '127.0.0.1', port: 0, registryPath, logLevel: 'silent', databasePath: ':memory:' }, logger: silentLogger }))
         .rejects.toThrow(CatalogueError);
     } finally {
       await rm(dir, { recursive: true, force: true });

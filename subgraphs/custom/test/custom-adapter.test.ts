@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  ProviderBadResponseError, ProviderTimeoutError, ProviderUnavailableError, siteSchema, subjectRefKey,
+  BREAKDOWN_DIMENSIONS, ProviderBadResponseError, ProviderTimeoutError, ProviderUnavailableError, siteSchema, subjectRefKey,
   type CallContext, type CreateAdapter, type ProviderAdapter, type SiteConfig, type SiteCriteria, type SubjectRecord,
 } from '@cancer-imaging/provider-kit';
 import Database from 'better-sqlite3';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createCustomAdapter, createCustomAdapterFactory, CUSTOM_INDEX_API_VERSION, openIndexFile, writeIndex, type SeriesIndexRow,
 } from '../src/index.js';
-import { expectedCohort } from './fixtures/cohort-oracle.js';
+import { byDatasetAndKey, expectedBreakdown, expectedCohort } from './fixtures/cohort-oracle.js';
 import { buildSmallDemo, type SmallDemo } from './fixtures/small-demo.js';
 
 const silent = pino({ level: 'silent' });
@@ -99,6 +99,16 @@ describe('custom adapter over the demo index', () => {
       // Guard against vacuous agreement: criteria meant to match do match something.
       if (!/nothing|does not have/.test(name)) expect(matched).toBeGreaterThan(0);
       else expect(matched).toBe(0);
+    });
+  });
+
+  describe.each(CRITERIA.filter(([name]) => /no criteria|any of two modalities|a sex with|every field|manufacturers/.test(name)))('breakdownCohort with %s', (_name, criteria) => {
+    it.each(BREAKDOWN_DIMENSIONS)('by %s equals the breakdown computed independently over the generated rows', async (by) => {
+      for (const siteId of siteIds) {
+        const rows = [...await adapter(siteId).breakdownCohort(criteria, by, ctx)].sort(byDatasetAndKey);
+        outputs.push(rows);
+        expect(rows).toEqual(expectedBreakdown(demo.rows, siteId, criteria, by));
+      }
     });
   });
 
@@ -301,6 +311,36 @@ describe('custom adapter failures and index locations', () => {
     const a = createCustomAdapter(customSite('site-nl', `file:${file}`), deps);
     await expect(a.describe(ctx)).rejects.toThrow(/lacks required columns: .*series\.modality/);
     await expect(a.describe(ctx)).rejects.toBeInstanceOf(ProviderBadResponseError);
+  });
+
+  it('breaks down a provider-built index whose raw values differ only in spelling, counting each subject once per key', async () => {
+    const file = path.join(dir, 'spellings.sqlite');
+    const row = (patientId: string, seriesUid: string, manufacturer: string | null, modality: string, sex: 'M' | 'F'): SeriesIndexRow => ({
+      siteId: 'own', datasetId: 'own-collection', patientId, patientName: null, birthDate: null, sex, ageAtDiagnosis: 64,
+      diagnosis: 'PROSTATE', yearOfDiagnosis: 2019, studyUid: `1.2.3.${patientId}`, studyYear: 2019, studyDescription: null,
+      seriesUid, seriesNumber: null, modality, bodyPart: null, manufacturer, seriesDescription: null, instanceCount: null,
+    });
+    writeIndex(file, [
+      { series: [row('1', '1.1', 'SIEMENS', 'MR', 'M'), row('1', '1.2', 'Siemens ', 'KO', 'M'), row('1', '1.3', null, 'PR', 'M')], segmentations: [] },
+      { series: [row('2', '2.1', 'siemens', 'MR', 'F')], segmentations: [] },
+    ]);
+    const a = createCustomAdapter(customSite('own', `file://${file}`), deps);
+    const sorted = async (by: (typeof BREAKDOWN_DIMENSIONS)[number], criteria: SiteCriteria = {}) => [...await a.breakdownCohort(criteria, by, ctx)].sort(byDatasetAndKey);
+    expect(await sorted('MANUFACTURER')).toEqual([
+      { datasetLocalId: 'own-collection', key: 'SIEMENS', subjects: 2 },
+      { datasetLocalId: 'own-collection', key: 'UNKNOWN', subjects: 1 },
+    ]);
+    // KO and PR are both OT (other) in the contract: one subject, one bucket.
+    expect(await sorted('MODALITY')).toEqual([
+      { datasetLocalId: 'own-collection', key: 'MR', subjects: 2 },
+      { datasetLocalId: 'own-collection', key: 'OT', subjects: 1 },
+    ]);
+    expect(await sorted('SEX', { modalities: ['MR'] })).toEqual([
+      { datasetLocalId: 'own-collection', key: 'FEMALE', subjects: 1 },
+      { datasetLocalId: 'own-collection', key: 'MALE', subjects: 1 },
+    ]);
+    expect(await sorted('AGE_BAND')).toEqual([{ datasetLocalId: 'own-collection', key: '60-64', subjects: 2 }]);
+    await a.close?.();
   });
 
   it('serves a provider-built index from a file: locator read-only', async () => {

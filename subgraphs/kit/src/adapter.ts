@@ -17,6 +17,12 @@ export interface ProviderAdapter {
   /** Raw counts of the cohort at this site, in total and per dataset. The kit protects them. */
   countCohort(criteria: SiteCriteria, ctx: CallContext): Promise<CohortCountRecord>;
   /**
+   * Raw subject counts of the cohort per dataset and per key of one dimension (see
+   * BreakdownRow). Same criteria semantics as countCohort; the kit sums, protects and
+   * drops small buckets.
+   */
+  breakdownCohort(criteria: SiteCriteria, by: BreakdownDimension, ctx: CallContext): Promise<readonly BreakdownRow[]>;
+  /**
    * One page of a dataset's subjects in a stable order (the same order on every call while
    * the data does not change), with the total number of subjects in the dataset.
    */
@@ -115,6 +121,32 @@ export interface CohortCountRecord extends CountsRecord {
   readonly byDataset: readonly (CountsRecord & { readonly datasetLocalId: string })[];
   /** Criteria fields the site could not apply exactly for this query. */
   readonly unsupportedCriteria: readonly CriteriaField[];
+}
+
+/** What a breakdown splits a cohort's subjects by (the contract's CohortDimension). */
+export const BREAKDOWN_DIMENSIONS = ['MODALITY', 'BODY_PART', 'CANCER_TYPE', 'SEX', 'AGE_BAND', 'MANUFACTURER'] as const;
+export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
+
+/** The key of a bucket whose value the site does not know. */
+export const UNKNOWN_KEY = 'UNKNOWN';
+
+/**
+ * Distinct subjects of one dataset with a given key. Keys: enum names (Modality, BodyPart,
+ * CancerType, Sex), `toAgeBand` bands for AGE_BAND, `manufacturerKey` for MANUFACTURER, and
+ * UNKNOWN_KEY for an unknown value. For series-level dimensions (MODALITY, BODY_PART,
+ * MANUFACTURER) a subject counts under every key it has a matching series with; for the
+ * subject-level ones under exactly one key. Rows with zero subjects may be left out.
+ */
+export interface BreakdownRow {
+  readonly datasetLocalId: string;
+  readonly key: string;
+  readonly subjects: number;
+}
+
+/** A Manufacturer tag as a breakdown key: vendors spell themselves inconsistently (SIEMENS, Siemens). */
+export function manufacturerKey(manufacturer: string | null | undefined): string {
+  const key = manufacturer?.trim().replace(/\s+/g, ' ').toUpperCase();
+  return key ? key : UNKNOWN_KEY;
 }
 
 export interface PageRequest {

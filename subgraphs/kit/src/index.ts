@@ -1,5 +1,6 @@
 export * from './adapter.js';
 export * from './errors.js';
+export { BreakdownTally } from './breakdown-tally.js';
 export * from './ids.js';
 export * from './pagination.js';
 export * from './registry.js';

@@ -11,9 +11,14 @@ export function kindTypeNames(kind: string) {
     study: `${prefix}Study`,
     series: `${prefix}Series`,
     segmentation: `${prefix}Segmentation`,
+    cohortSite: `${prefix}CohortSite`,
   } as const;
 }
 export type KindTypeNames = ReturnType<typeof kindTypeNames>;
+
+/** Every field of SavedCriteria: what a kind needs from the catalogue to count a saved cohort. */
+export const SAVED_CRITERIA_SELECTION =
+  'criteria { cancerTypes modalities bodyParts manufacturers sex ageAtDiagnosis { min max } yearOfDiagnosis { min max } datasetIds providerIds }';
 
 /**
  * The SDL of a kind subgraph: the shared types and the provider contract verbatim, plus the
@@ -38,6 +43,16 @@ type ${t.dataset} implements Dataset @key(fields: "id") {
   studyCount: Int
   seriesCount: Int
   subjects(first: Int = 20, after: String): SubjectConnection
+}
+
+"""
+A ${kind} site's part of a saved cohort's report. The catalogue owns it and gives the saved
+criteria; this subgraph counts them at the site named by the id (\`<cohortId>@<siteId>\`).
+"""
+type ${t.cohortSite} implements CohortSite @key(fields: "id") {
+  id: ID!
+  criteria: SavedCriteria! @external
+  cohort: ProviderCohort @requires(fields: "${SAVED_CRITERIA_SELECTION}")
 }
 
 type ${t.subject} implements Subject {

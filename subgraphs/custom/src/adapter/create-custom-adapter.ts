@@ -3,6 +3,7 @@ import {
   type AdapterDeps, type CallContext, type CohortCountRecord, type CreateAdapter, type ProviderAdapter,
   type SegmentationRecord, type SeriesRecord, type SiteConfig, type StudyRecord,
 } from '@cancer-imaging/provider-kit';
+import { breakdownFromIndex } from './custom-breakdown.js';
 import { compileCriteria, EXACT_CRITERIA } from './custom-criteria.js';
 import { toIndexError } from './custom-errors.js';
 import { missingColumns, openIndexFile, type SqliteDatabase } from './custom-index.js';
@@ -111,6 +112,10 @@ export function createCustomAdapter(site: SiteConfig, deps: CustomAdapterDeps): 
           unsupportedCriteria: [],
         };
       });
+    },
+
+    breakdownCohort(criteria, by, ctx) {
+      return run('breakdownCohort', ctx, (q) => breakdownFromIndex(q, criteria, by));
     },
 
     listSubjects(datasetLocalId, page, ctx) {

@@ -14,6 +14,14 @@ export interface IndexQueries {
   ping(): void;
   /** Counts per dataset of the series matching `where` (see custom-criteria.ts for the semantics). */
   countByDataset(where: SqlCondition): CountRow[];
+  /**
+   * Distinct subjects per dataset and raw column value, for a breakdown. Series-level
+   * columns count a subject under each value of its matching series; subject-level ones
+   * under the subject's one value (MIN, as subjectPage reads it).
+   */
+  breakdownByDataset(column: BreakdownColumn, level: 'series' | 'subject', where: SqlCondition): BreakdownCountRow[];
+  /** Distinct subjects of one dataset having a matching series whose column is one of `values`. */
+  subjectsWithAnyOf(column: BreakdownColumn, values: readonly (string | number | null)[], datasetId: string, where: SqlCondition): number;
   subjectCount(datasetId: string): number;
   subjectPage(datasetId: string, offset: number, limit: number): SubjectRow[];
   /** At most MAX_BATCH_PARAMETERS / 2 refs per call. */
@@ -21,6 +29,16 @@ export interface IndexQueries {
   /** At most MAX_BATCH_PARAMETERS ids per call; each study's series by Series Number, then UID. */
   series(studyUids: readonly string[]): SeriesRowDto[];
   segmentations(seriesUids: readonly string[]): SegmentationRowDto[];
+}
+
+/** Index columns a breakdown groups by (a closed list: column names are spliced into SQL). */
+export const BREAKDOWN_COLUMNS = ['modality', 'body_part', 'manufacturer', 'diagnosis', 'sex', 'age_at_diagnosis'] as const;
+export type BreakdownColumn = (typeof BREAKDOWN_COLUMNS)[number];
+
+export interface BreakdownCountRow {
+  readonly datasetId: string;
+  readonly value: string | number | null;
+  readonly subjects: number;
 }
 
 /** Bound parameters per batched statement; batches are split into chunks that fit. */
@@ -61,6 +79,30 @@ export function createIndexQueries(db: SqliteDatabase, siteId: string): IndexQue
         )
         GROUP BY dataset_id`;
       return all<CountRow>(sql, [siteId, ...where.params]);
+    },
+
+    breakdownByDataset(column, level, where) {
+      if (!BREAKDOWN_COLUMNS.includes(column)) throw new RangeError(`not a breakdown column: ${column}`);
+      const filter = `site_id = ?${where.sql ? ` AND ${where.sql}` : ''}`;
+      const sql = level === 'series'
+        ? `SELECT dataset_id AS datasetId, ${column} AS value, COUNT(DISTINCT patient_id) AS subjects
+           FROM series WHERE ${filter} GROUP BY dataset_id, ${column}`
+        : `SELECT dataset_id AS datasetId, value, COUNT(*) AS subjects
+           FROM (SELECT dataset_id, MIN(${column}) AS value FROM series WHERE ${filter} GROUP BY dataset_id, patient_id)
+           GROUP BY dataset_id, value`;
+      return all<BreakdownCountRow>(sql, [siteId, ...where.params]);
+    },
+
+    subjectsWithAnyOf(column, values, datasetId, where) {
+      if (!BREAKDOWN_COLUMNS.includes(column)) throw new RangeError(`not a breakdown column: ${column}`);
+      const nulls = values.includes(null);
+      const given = values.filter((value): value is string | number => value !== null);
+      const anyOf = [given.length > 0 ? `${column} IN (${placeholders(given.length)})` : '', nulls ? `${column} IS NULL` : ''].filter(Boolean).join(' OR ');
+      const row = statement(`
+        SELECT COUNT(DISTINCT patient_id) AS n FROM series
+        WHERE site_id = ? AND dataset_id = ? AND (${anyOf})${where.sql ? ` AND ${where.sql}` : ''}`)
+        .get(siteId, datasetId, ...given, ...where.params) as { n: number };
+      return row.n;
     },
 
     subjectCount(datasetId) {

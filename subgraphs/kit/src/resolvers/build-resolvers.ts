@@ -8,8 +8,11 @@ import type { KindTypeNames } from '../schema.js';
 import type { SiteRuntime } from '../site-runtime.js';
 import { withDeadline } from '../deadline.js';
 import { RETRIEVE_TICKET_TTL_MS, signRetrieveTicket } from '../retrieve-ticket.js';
-import { resolveSiteCohort, statusOf } from './cohort.js';
-import type { DatasetObject, ProviderObject, SegmentationObject, SeriesObject, StudyObject, SubjectObject } from './objects.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import type { BreakdownDimension } from '../adapter.js';
+import { resolveSiteCohort, statusOf, type ProviderCohortResult } from './cohort.js';
+import { requestedBreakdowns } from './requested-breakdowns.js';
+import type { CohortSiteObject, DatasetObject, ProviderObject, SegmentationObject, SeriesObject, StudyObject, SubjectObject } from './objects.js';
 
 export interface ResolverOptions {
   readonly kind: string;
@@ -75,6 +78,19 @@ export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
     Study: { __resolveType: () => types.study },
     Series: { __resolveType: () => types.series },
     Segmentation: { __resolveType: () => types.segmentation },
+    CohortSite: { __resolveType: () => types.cohortSite },
+
+    [types.cohortSite]: {
+      // The id is `<cohortId>@<siteId>`; the catalogue sends the saved criteria with it.
+      __resolveReference(reference: { id: string; criteria?: CohortCriteriaInput | null }): CohortSiteObject | null {
+        const siteId = reference.id.slice(reference.id.lastIndexOf('@') + 1);
+        const site = reference.id.includes('@') ? sites.get(siteId) : undefined;
+        return site && reference.criteria ? { id: reference.id, site, criteria: reference.criteria } : null;
+      },
+      cohort(cohortSite: CohortSiteObject, _args: unknown, context: ProviderContext, info: GraphQLResolveInfo) {
+        return resolveSiteCohort(cohortSite.site, kind, normalizeCriteria(cohortSite.criteria), context, undefined, requestedBreakdowns(info));
+      },
+    },
 
     [types.provider]: {
       __resolveReference(reference: { id: string }): ProviderObject | null {
@@ -88,9 +104,14 @@ export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
         }
         return { status: statusOf(described.error), latencyMs: described.latencyMs, apiVersion: null, exactCriteria: [], message: described.error.message };
       },
-      cohort(provider: ProviderObject, args: { criteria: CohortCriteriaInput; deadlineMs?: number | null }, context: ProviderContext) {
-        return resolveSiteCohort(provider.site, kind, normalizeCriteria(args.criteria), context, toDeadlineMs(args.deadlineMs));
+      cohort(provider: ProviderObject, args: { criteria: CohortCriteriaInput; deadlineMs?: number | null }, context: ProviderContext, info: GraphQLResolveInfo) {
+        return resolveSiteCohort(provider.site, kind, normalizeCriteria(args.criteria), context, toDeadlineMs(args.deadlineMs), requestedBreakdowns(info));
       },
+    },
+
+    ProviderCohort: {
+      // Computed with the counts, inside the site's deadline (see requested-breakdowns.ts).
+      breakdown: (cohort: ProviderCohortResult, args: { by: BreakdownDimension }) => cohort.breakdowns.get(args.by) ?? [],
     },
 
     [types.dataset]: {

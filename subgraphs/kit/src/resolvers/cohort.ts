@@ -1,4 +1,4 @@
-import type { CohortCountRecord, CountsRecord, CriteriaField } from '../adapter.js';
+import type { BreakdownDimension, BreakdownRow, CohortCountRecord, CountsRecord, CriteriaField } from '../adapter.js';
 import type { ProviderContext } from '../context.js';
 import { toSiteCriteria, type NormalizedCriteria } from '../criteria.js';
 import { settleWithDeadline } from '../deadline.js';
@@ -19,6 +19,13 @@ export interface ProviderCohortResult {
   readonly datasets: readonly { dataset: DatasetObject; subjects: ProtectedCount; studies: ProtectedCount; series: ProtectedCount }[];
   readonly unsupportedCriteria: readonly CriteriaField[];
   readonly errorCode: string | null;
+  /** Protected buckets per requested dimension (see requested-breakdowns.ts). */
+  readonly breakdowns: ReadonlyMap<BreakdownDimension, readonly CohortBucket[]>;
+}
+
+export interface CohortBucket {
+  readonly key: string;
+  readonly subjects: ProtectedCount;
 }
 
 export function statusOf(error: ProviderError): SiteStatus {
@@ -41,6 +48,7 @@ export async function resolveSiteCohort(
   criteria: NormalizedCriteria,
   context: ProviderContext,
   requestedDeadlineMs?: number,
+  dimensions: readonly BreakdownDimension[] = [],
 ): Promise<ProviderCohortResult> {
   // One budget for the whole site answer (description and count): the site's deadline, or
   // less when the client asks for less. When it runs out the site is TIMEOUT, whatever it
@@ -53,7 +61,7 @@ export async function resolveSiteCohort(
     budget.signal.addEventListener('abort', () => resolve(failed(new ProviderTimeoutError(), Math.round(performance.now() - started), site, context)), { once: true });
   });
   try {
-    return await Promise.race([countAtSite(site, kind, criteria, context, budgetMs, budget.signal), ranOut]);
+    return await Promise.race([countAtSite(site, kind, criteria, context, budgetMs, budget.signal, dimensions), ranOut]);
   } finally {
     clearTimeout(timer);
   }
@@ -66,18 +74,28 @@ async function countAtSite(
   context: ProviderContext,
   budgetMs: number,
   signal: AbortSignal,
+  dimensions: readonly BreakdownDimension[],
 ): Promise<ProviderCohortResult> {
   const siteCriteria = toSiteCriteria(criteria, site.id, kind);
   const started = performance.now();
   let counts: CohortCountRecord = EMPTY;
   let unsupported: CriteriaField[] = [];
+  const breakdownRows = new Map<BreakdownDimension, readonly BreakdownRow[]>();
   if (siteCriteria) {
     const described = await site.describe();
     if (!described.ok) return failed(described.error, described.latencyMs, site, context);
     const exact = new Set<CriteriaField>([...described.value.exactCriteria, 'datasetIds', 'providerIds']);
-    const outcome = await settleWithDeadline(budgetMs, context.logger, (ctx) => site.adapter.countCohort(siteCriteria, ctx), signal);
-    if (!outcome.ok) return failed(outcome.error, Math.round(performance.now() - started), site, context);
-    counts = servedOnly(outcome.value, site);
+    // The counts and every requested breakdown share the site's budget and run together.
+    const [outcome, ...breakdowns] = await Promise.all([
+      settleWithDeadline(budgetMs, context.logger, (ctx) => site.adapter.countCohort(siteCriteria, ctx), signal),
+      ...dimensions.map((by) => settleWithDeadline(budgetMs, context.logger, (ctx) => site.adapter.breakdownCohort(siteCriteria, by, ctx), signal)),
+    ]);
+    if (!outcome!.ok) return failed(outcome!.error, Math.round(performance.now() - started), site, context);
+    for (const [index, breakdown] of breakdowns.entries()) {
+      if (!breakdown.ok) return failed(breakdown.error, Math.round(performance.now() - started), site, context);
+      breakdownRows.set(dimensions[index]!, (breakdown.value as readonly BreakdownRow[]).filter((row) => site.serves(row.datasetLocalId)));
+    }
+    counts = servedOnly(outcome!.value as CohortCountRecord, site);
     unsupported = [...new Set([...criteria.fields.filter((field) => !exact.has(field)), ...counts.unsupportedCriteria])];
   }
   const thresholds = site.config.privacy;
@@ -105,7 +123,32 @@ async function countAtSite(
     datasets,
     unsupportedCriteria: unsupported,
     errorCode: null,
+    breakdowns: new Map(dimensions.map((by) => [by, protectBuckets(by, breakdownRows.get(by) ?? [], thresholds, exactTotal)])),
   };
+}
+
+/**
+ * Sums a breakdown's rows over datasets per key and protects each bucket like the site's
+ * total. Buckets below the threshold are dropped (as datasets are), and the order depends
+ * on keys only: sorting by count would rank buckets inside one rounding step.
+ */
+function protectBuckets(by: BreakdownDimension, rows: readonly BreakdownRow[], thresholds: SiteRuntime['config']['privacy'], exact: boolean): CohortBucket[] {
+  const totals = new Map<string, number>();
+  for (const row of rows) totals.set(row.key, (totals.get(row.key) ?? 0) + row.subjects);
+  return [...totals]
+    .filter(([, subjects]) => subjects > 0)
+    .map(([key, subjects]) => ({ key, subjects: protectCount(subjects, thresholds, exact) }))
+    .filter((bucket) => bucket.subjects.precision !== 'SUPPRESSED')
+    .sort((a, b) => compareKeys(by, a.key, b.key));
+}
+
+/** Age bands in age order ("5-9" before "10-14", "90+" and UNKNOWN last); other keys alphabetically. */
+function compareKeys(by: BreakdownDimension, a: string, b: string): number {
+  if (by === 'AGE_BAND') {
+    const low = (key: string) => (/^\d+/.test(key) ? Number.parseInt(key, 10) : Number.MAX_SAFE_INTEGER);
+    if (low(a) !== low(b)) return low(a) - low(b);
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function protectAll(counts: CountsRecord, thresholds: SiteRuntime['config']['privacy'], exact: boolean) {
@@ -127,6 +170,7 @@ function failed(error: ProviderError, latencyMs: number, site: SiteRuntime, cont
     datasets: [],
     unsupportedCriteria: [],
     errorCode: error.code,
+    breakdowns: new Map(),
   };
 }
 

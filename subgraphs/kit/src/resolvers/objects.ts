@@ -1,3 +1,4 @@
+import type { CohortCriteriaInput } from '../criteria.js';
 import type { SegmentationRecord, SeriesRecord, StudyRecord, SubjectRecord, SubjectRef } from '../adapter.js';
 import type { SiteRuntime } from '../site-runtime.js';
 
@@ -41,4 +42,11 @@ export interface SeriesObject {
 export interface SegmentationObject {
   readonly id: string;
   readonly record: SegmentationRecord;
+}
+
+/** A site's part of a saved cohort, with the criteria the catalogue saved. */
+export interface CohortSiteObject {
+  readonly id: string;
+  readonly site: SiteRuntime;
+  readonly criteria: CohortCriteriaInput;
 }

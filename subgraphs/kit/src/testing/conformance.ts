@@ -29,6 +29,8 @@ interface Provider @key(fields: "id") { id: ID! name: String! }
 interface Dataset @key(fields: "id") { id: ID! title: String! }
 type ${t.provider} implements Provider @key(fields: "id") { id: ID! name: String! }
 type ${t.dataset} implements Dataset @key(fields: "id") { id: ID! title: String! }
+interface CohortSite @key(fields: "id") { id: ID! criteria: SavedCriteria! }
+type ${t.cohortSite} implements CohortSite @key(fields: "id") { id: ID! criteria: SavedCriteria! }
 type Query { providers: [Provider!]! }
 `;
 }
@@ -137,6 +139,62 @@ export function describeProviderConformance(name: string, loadTarget: () => Prom
           expect(['ROUNDED', 'SUPPRESSED']).toContain(count.precision);
           if (count.precision === 'ROUNDED') expect(count.value! % count.adjustedTo).toBe(0);
           else expect(count.value).toBeNull();
+        }
+      }
+    });
+
+    it('breaks a cohort down by every dimension, consistent with its counts, under a grant', async () => {
+      const t = kindTypeNames(kind);
+      const query = `query($r: [_Any!]!, $c: CohortCriteria!) { _entities(representations: $r) { ... on ${t.provider} { cohort(criteria: $c) {
+        status subjects { value precision }
+        modality: breakdown(by: MODALITY) { key subjects { value precision } }
+        bodyPart: breakdown(by: BODY_PART) { key subjects { value precision } }
+        cancerType: breakdown(by: CANCER_TYPE) { key subjects { value precision } }
+        sex: breakdown(by: SEX) { key subjects { value precision } }
+        ageBand: breakdown(by: AGE_BAND) { key subjects { value precision } }
+        manufacturer: breakdown(by: MANUFACTURER) { key subjects { value precision } }
+      } } } }`;
+      type Bucket = { key: string; subjects: { value: number; precision: string } };
+      type Cohort = { status: string; subjects: { value: number } } & Record<'modality' | 'bodyPart' | 'cancerType' | 'sex' | 'ageBand' | 'manufacturer', Bucket[]>;
+      const cohortOf = async (siteId: string, criteria: Record<string, unknown>) => {
+        const result = await run(open, query, { r: entity(t.provider, siteId), c: criteria });
+        expect(result.errors).toBeUndefined();
+        return (result.data?._entities as [{ cohort: Cohort }])[0].cohort;
+      };
+      const sum = (buckets: Bucket[]) => buckets.reduce((total, bucket) => total + bucket.subjects.value, 0);
+      for (const site of open.sites.values()) {
+        const cohort = await cohortOf(site.id, {});
+        expect(['OK', 'PARTIAL']).toContain(cohort.status);
+        expect(cohort.modality.length, `${site.id} modality buckets`).toBeGreaterThan(0);
+        for (const buckets of [cohort.modality, cohort.bodyPart, cohort.cancerType, cohort.sex, cohort.ageBand, cohort.manufacturer]) {
+          for (const bucket of buckets) {
+            expect(bucket.subjects.precision).toBe('EXACT');
+            expect(bucket.subjects.value).toBeGreaterThan(0);
+          }
+          expect(new Set(buckets.map((b) => b.key)).size).toBe(buckets.length);
+        }
+        // Subject-level dimensions put each subject in exactly one bucket.
+        expect(sum(cohort.sex), `${site.id} SEX`).toBe(cohort.subjects.value);
+        expect(sum(cohort.cancerType), `${site.id} CANCER_TYPE`).toBe(cohort.subjects.value);
+        expect(sum(cohort.ageBand), `${site.id} AGE_BAND`).toBe(cohort.subjects.value);
+        // Series-level ones count a subject once per key: each bucket is that key's cohort.
+        expect(sum(cohort.modality)).toBeGreaterThanOrEqual(cohort.subjects.value);
+        for (const bucket of cohort.modality.filter((b) => b.key !== 'UNKNOWN').slice(0, 3)) {
+          const narrowed = await cohortOf(site.id, { modalities: [bucket.key] });
+          expect(narrowed.subjects.value, `${site.id} ${bucket.key}`).toBe(bucket.subjects.value);
+        }
+      }
+    });
+
+    it('gives anonymous callers rounded breakdown buckets and leaves out small ones', async () => {
+      const t = kindTypeNames(kind);
+      for (const site of anonymous.sites.values()) {
+        const result = await run(anonymous, `query($r: [_Any!]!) { _entities(representations: $r) { ... on ${t.provider} { cohort(criteria: {}) { breakdown(by: MODALITY) { key subjects { value precision adjustedTo } } } } } }`, { r: entity(t.provider, site.id) });
+        expect(result.errors).toBeUndefined();
+        const buckets = (result.data?._entities as [{ cohort: { breakdown: { subjects: { value: number; precision: string; adjustedTo: number } }[] } }])[0].cohort.breakdown;
+        for (const bucket of buckets) {
+          expect(bucket.subjects.precision).toBe('ROUNDED');
+          expect(bucket.subjects.value % bucket.subjects.adjustedTo).toBe(0);
         }
       }
     });

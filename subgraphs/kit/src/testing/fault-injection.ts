@@ -33,6 +33,7 @@ export function withInjectedFaults(adapter: ProviderAdapter, faults: InjectedFau
     describe: async (ctx) => { await before(ctx); return adapter.describe(ctx); },
     listDatasets: async (ctx) => { await before(ctx); return adapter.listDatasets(ctx); },
     countCohort: async (criteria, ctx) => { await before(ctx); return adapter.countCohort(criteria, ctx); },
+    breakdownCohort: async (criteria, by, ctx) => { await before(ctx); return adapter.breakdownCohort(criteria, by, ctx); },
     listSubjects: async (id, page, ctx) => { await before(ctx); return adapter.listSubjects(id, page, ctx); },
     listStudies: async (refs, ctx) => { await before(ctx); return adapter.listStudies(refs, ctx); },
     listSeries: async (ids, ctx) => { await before(ctx); return adapter.listSeries(ids, ctx); },

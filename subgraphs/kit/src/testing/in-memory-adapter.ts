@@ -1,9 +1,11 @@
 import type { BodyPart, CancerType, Modality, Sex } from '@cancer-imaging/schema';
 import {
-  subjectRefKey, type CountsRecord, type CriteriaField, type ProviderAdapter, type SegmentationRecord,
+  manufacturerKey, subjectRefKey, UNKNOWN_KEY, type BreakdownDimension, type CountsRecord, type CriteriaField, type ProviderAdapter, type SegmentationRecord,
   type SeriesRecord, type SiteCriteria, type StudyRecord, type SubjectRecord,
 } from '../adapter.js';
+import { BreakdownTally } from '../breakdown-tally.js';
 import { ProviderTimeoutError } from '../errors.js';
+import { toAgeBand } from '../privacy/scrub.js';
 
 /** One row per series, the shape of a series-level index (as IDC's idc-index). */
 export interface SeriesRow {
@@ -84,6 +86,12 @@ export function createInMemoryAdapter(rows: readonly SeriesRow[], options: { exa
       const matching = rows.filter((row) => rowMatches(row, criteria));
       return { ...countRows(matching), byDataset: byDataset(matching), unsupportedCriteria: [] };
     },
+    async breakdownCohort(criteria, by, ctx) {
+      count('breakdownCohort', ctx.signal);
+      const tally = new BreakdownTally();
+      for (const row of rows) if (rowMatches(row, criteria)) tally.add(row.datasetId, row.patientId, breakdownKey(row, by));
+      return tally.rows();
+    },
     async listSubjects(datasetLocalId, page, ctx) {
       count('listSubjects', ctx.signal);
       const subjects = new Map<string, SubjectRecord>();
@@ -129,6 +137,18 @@ export function createInMemoryAdapter(rows: readonly SeriesRow[], options: { exa
       return new Map();
     },
   };
+}
+
+/** The key of a row under one breakdown dimension. */
+export function breakdownKey(row: SeriesRow, by: BreakdownDimension): string {
+  switch (by) {
+    case 'MODALITY': return row.modality;
+    case 'BODY_PART': return row.bodyPart ?? UNKNOWN_KEY;
+    case 'CANCER_TYPE': return row.diagnosis;
+    case 'SEX': return row.sex;
+    case 'AGE_BAND': return toAgeBand(row.ageAtDiagnosis) ?? UNKNOWN_KEY;
+    case 'MANUFACTURER': return manufacturerKey(row.manufacturer);
+  }
 }
 
 /** A small deterministic fixture: `subjects` patients over two datasets. */
