@@ -10,7 +10,19 @@ import { repoPath } from '../../scripts/generate/paths.js';
 export interface InProcessGraph {
   /** The gateway's GraphQL endpoint. */
   readonly url: string;
+  /**
+   * Stops one subgraph while the gateway keeps running, to see partial answers; stop()
+   * still stops everything else.
+   */
+  stopSubgraph(name: 'catalogue' | 'custom'): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface StartInProcessGraphOptions {
+  registryPath?: string;
+  logger?: Logger;
+  /** More gateway variables (CIG_GATEWAY_*), e.g. CIG_GATEWAY_EUCAIM_PROVIDER_NAME. */
+  gatewayEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -18,7 +30,7 @@ export interface InProcessGraph {
  * loopback port, planned by the committed supergraph: what the SDK tests and examples
  * run against without spawning processes.
  */
-export async function startInProcessGraph(options: { registryPath?: string; logger?: Logger } = {}): Promise<InProcessGraph> {
+export async function startInProcessGraph(options: StartInProcessGraphOptions = {}): Promise<InProcessGraph> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const registry = await loadRegistry(options.registryPath ?? repoPath('config/demo/registry.yaml'));
   const catalogue = createCatalogueSubgraph({ registry, logger });
@@ -28,6 +40,7 @@ export async function startInProcessGraph(options: { registryPath?: string; logg
     servers.push(await startSubgraphServer({ name: 'catalogue', schema: catalogue.schema, logger, context: () => ({}) }));
     servers.push(await custom.listen());
     const config = loadGatewayConfig({
+      ...options.gatewayEnv,
       CIG_GATEWAY_PORT: '0',
       CIG_GATEWAY_SUBGRAPH_CATALOGUE_URL: servers[0]!.url,
       CIG_GATEWAY_SUBGRAPH_CUSTOM_URL: servers[1]!.url,
@@ -35,17 +48,28 @@ export async function startInProcessGraph(options: { registryPath?: string; logg
     });
     const gateway = createGateway({ config, logger, supergraphSdl: await readFile(repoPath('schema/supergraph.graphql'), 'utf8') });
     const { url } = await gateway.start();
+    const stopped = new Set<RunningSubgraph>();
+    const close = async (server: RunningSubgraph) => {
+      if (stopped.has(server)) return;
+      stopped.add(server);
+      await server.close();
+    };
     return {
       url,
+      async stopSubgraph(name) {
+        await close(servers[name === 'catalogue' ? 0 : 1]!);
+      },
       async stop() {
         await gateway.stop();
-        await Promise.all(servers.map((server) => server.close()));
+        await Promise.all(servers.map(close));
         await custom.close();
+        await catalogue.close();
       },
     };
   } catch (error) {
     await Promise.all(servers.map((server) => server.close()));
     await custom.close();
+    await catalogue.close();
     throw error;
   }
 }

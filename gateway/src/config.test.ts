@@ -11,6 +11,7 @@ describe('loadGatewayConfig', () => {
       env: 'production',
       subgraphTimeoutMs: 10_000,
       logLevel: 'info',
+      eucaimProviderName: 'Cancer Imaging Graph',
     });
     expect(DEFAULT_SUPERGRAPH_PATH).toMatch(/[/\\]schema[/\\]supergraph\.graphql$/);
   });
@@ -26,6 +27,7 @@ describe('loadGatewayConfig', () => {
         CIG_LOG_LEVEL: 'debug',
         CIG_GATEWAY_SUBGRAPH_CUSTOM_URL: 'http://custom:4004/graphql',
         CIG_GATEWAY_SUBGRAPH_XNAT_EU_URL: 'https://xnat.internal/graphql',
+        CIG_GATEWAY_EUCAIM_PROVIDER_NAME: '  Example Imaging Node ',
         UNRELATED: 'x',
       },
       { cwd: '/srv/app' },
@@ -38,6 +40,7 @@ describe('loadGatewayConfig', () => {
       subgraphTimeoutMs: 2500,
       logLevel: 'debug',
       subgraphUrls: { CUSTOM: 'http://custom:4004/graphql', XNAT_EU: 'https://xnat.internal/graphql' },
+      eucaimProviderName: 'Example Imaging Node',
     });
   });
 

@@ -28,7 +28,12 @@ export interface GatewayConfig {
   readonly logLevel: LogLevel;
   /** Base URL clients reach the gateway at (behind a proxy); default: the address it listens on. */
   readonly publicUrl?: string;
+  /** The deployment's name as a node of EUCAIM's federated search (the `provider` of /eucaim/search answers). */
+  readonly eucaimProviderName: string;
 }
+
+/** Default `provider` of /eucaim/search answers; a deployment names itself with CIG_GATEWAY_EUCAIM_PROVIDER_NAME. */
+export const DEFAULT_EUCAIM_PROVIDER_NAME = 'Cancer Imaging Graph';
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -40,6 +45,7 @@ const envSchema = z.object({
   CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
   CIG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CIG_GATEWAY_PUBLIC_URL: httpUrl.optional(),
+  CIG_GATEWAY_EUCAIM_PROVIDER_NAME: z.string().trim().min(1).max(200).default(DEFAULT_EUCAIM_PROVIDER_NAME),
 });
 
 /**
@@ -99,5 +105,6 @@ export function loadGatewayConfig(
     subgraphTimeoutMs: values.CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS,
     logLevel: values.CIG_LOG_LEVEL,
     ...(values.CIG_GATEWAY_PUBLIC_URL && { publicUrl: values.CIG_GATEWAY_PUBLIC_URL.replace(/\/+$/, '') }),
+    eucaimProviderName: values.CIG_GATEWAY_EUCAIM_PROVIDER_NAME,
   };
 }

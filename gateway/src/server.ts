@@ -7,6 +7,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
+import { createCohortReportRoute } from './cohort-report/report-route.js';
+import { createEucaimRoute } from './eucaim/eucaim-route.js';
+import { executeAsCaller } from './execute-as-caller.js';
 import { createGraphiQL } from './graphiql.js';
 import { createRetrieveProxy } from './retrieve-proxy.js';
 import { HttpError, graphQLErrorBody, readBody, sendJson, toHeaderMap, writeGraphQLResponse } from './http.js';
@@ -119,6 +122,8 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
 
   function createHandler(apollo: ApolloServer<GatewayContext>, endpoints: readonly SubgraphEndpoint[]) {
     const retrieve = createRetrieveProxy({ endpoints: () => endpoints, logger });
+    const eucaim = createEucaimRoute({ providerName: config.eucaimProviderName });
+    const cohortReport = createCohortReportRoute();
     return (req: IncomingMessage, res: ServerResponse): void => {
       const startedAt = performance.now();
       const context = createRequestContext(req.headers[DEFAULT_REQUEST_ID_HEADER] as string | undefined, logger);
@@ -149,6 +154,8 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
           if (url.pathname === '/readyz') return await handleReadiness(res, endpoints, context);
           if (await graphiql.handle(req, res, url)) return;
           if (await retrieve(req, res, url, context.requestId)) return;
+          if (await eucaim(req, res, url, executeAsCaller(apollo, req, url, context), context.logger)) return;
+          if (await cohortReport(req, res, url, executeAsCaller(apollo, req, url, context), context.logger)) return;
           sendJson(res, 404, { error: 'not found' });
         } catch (error) {
           const status = error instanceof HttpError ? error.status : 500;

@@ -113,3 +113,59 @@ export function sexFromDicom(value: string | undefined | null): Sex {
     default: return 'UNKNOWN';
   }
 }
+
+// Reverse lookups: from the codes other systems exchange (EUCAIM's federated search sends
+// SNOMED CT, RadLex and ICD-10) back to the contract enums. Built once from the tables
+// above, so a code added there is understood here too.
+
+/** Maps each code `pick` finds in a table to the table's key; keys without that code are skipped. */
+function indexBy<K extends string, V>(table: Readonly<Record<K, V>>, pick: (entry: V) => string | undefined): ReadonlyMap<string, K> {
+  const index = new Map<string, K>();
+  for (const [key, entry] of Object.entries(table) as [K, V][]) {
+    const code = pick(entry);
+    if (code) index.set(code.toUpperCase(), key);
+  }
+  return index;
+}
+
+const CANCER_TYPE_BY_SNOMED = indexBy<CancerType, CancerTypeCode>(CANCER_TYPES, (entry) => entry.snomed);
+const MODALITY_BY_RADLEX = indexBy<Modality, ModalityCode>(MODALITIES, (entry) => entry.radlex);
+const BODY_PART_BY_SNOMED = indexBy<BodyPart, BodyPartCode>(BODY_PARTS, (entry) => entry.snomed);
+const SEX_BY_SNOMED = indexBy<Sex, SexCode>(SEXES, (entry) => entry.snomed);
+
+/** The cancer type whose SNOMED CT disorder concept id this is (bare digits, e.g. `254837009`). */
+export function cancerTypeFromSnomed(code: string | undefined | null): CancerType | undefined {
+  return code ? CANCER_TYPE_BY_SNOMED.get(code.trim()) : undefined;
+}
+
+/**
+ * The cancer types an ICD-10 code denotes: the entries whose code it equals or refines
+ * (`C50` and `C50.9` → BREAST; `C74.9` and the ICD-10-CM `C74.91` → NEUROBLASTOMA). One
+ * category may hold several types (`C71` → GLIOMA and GLIOBLASTOMA). A code broader than
+ * an entry (`C74` for NEUROBLASTOMA's `C74.9`) matches nothing, since it would widen the
+ * search beyond the type. Empty when the code names no type here.
+ */
+export function cancerTypesFromIcd10(code: string | undefined | null): CancerType[] {
+  const term = code?.trim().toUpperCase();
+  if (!term || !/^[A-Z]\d{2}(\.\d{1,2})?$/.test(term)) return [];
+  // A category (C50) is refined by its subcategories (C50.9); a subcategory (C74.9) by more digits (C74.91).
+  const refines = (entry: string) => term === entry || term.startsWith(entry.includes('.') ? entry : `${entry}.`);
+  return (Object.entries(CANCER_TYPES) as [CancerType, CancerTypeCode][])
+    .filter(([, entry]) => refines(entry.icd10))
+    .map(([type]) => type);
+}
+
+/** The modality of a RadLex id (`RID10321` → CT), case-insensitively. */
+export function modalityFromRadlex(rid: string | undefined | null): Modality | undefined {
+  return rid ? MODALITY_BY_RADLEX.get(rid.trim().toUpperCase()) : undefined;
+}
+
+/** The body part of a SNOMED CT body structure concept id (`76752008` → BREAST). */
+export function bodyPartFromSnomed(code: string | undefined | null): BodyPart | undefined {
+  return code ? BODY_PART_BY_SNOMED.get(code.trim()) : undefined;
+}
+
+/** The sex of a SNOMED CT concept id (`248152002` → FEMALE). */
+export function sexFromSnomed(code: string | undefined | null): Sex | undefined {
+  return code ? SEX_BY_SNOMED.get(code.trim()) : undefined;
+}
