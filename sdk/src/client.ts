@@ -1,7 +1,8 @@
 import type { TypedDocumentString } from './__generated__/graphql.js';
 import {
-  CohortBySiteDocument, ProvidersDocument, SearchDatasetsDocument,
-  type CohortBySiteQuery, type CohortCriteria, type DatasetFilter, type ProvidersQuery, type SearchDatasetsQuery,
+  CohortBreakdownDocument, CohortBySiteDocument, CohortReportDocument, ProvidersDocument, SaveCohortDocument, SearchDatasetsDocument,
+  type CohortBreakdownQuery, type CohortBySiteQuery, type CohortCriteria, type CohortDimension, type CohortReportQuery,
+  type DatasetFilter, type ProvidersQuery, type SaveCohortMutation, type SearchDatasetsQuery,
 } from './__generated__/graphql.js';
 import { CancerImagingError, type GraphQLErrorPayload } from './errors.js';
 
@@ -31,6 +32,12 @@ export interface CancerImagingClient {
   searchDatasets(filter?: DatasetFilter, page?: { first?: number; after?: string }): Promise<SearchDatasetsQuery['datasets']>;
   /** Protected counts per site; a failed site shows in its `status`, not as a thrown error. */
   cohortBySite(criteria: CohortCriteria, options?: { deadlineMs?: number }): Promise<PartialResult<CohortBySiteQuery>>;
+  /** Subjects per site split by one dimension; buckets below a site's threshold are left out. */
+  cohortBreakdown(criteria: CohortCriteria, by: CohortDimension, options?: { deadlineMs?: number }): Promise<PartialResult<CohortBreakdownQuery>>;
+  /** Saves criteria under a new id, bound to them and the time, for a report. */
+  saveCohort(criteria: CohortCriteria): Promise<SaveCohortMutation['saveCohort']>;
+  /** A saved cohort's protected counts per site and dataset, computed now; null for an unknown id. */
+  cohortReport(id: string): Promise<PartialResult<CohortReportQuery>>;
 }
 
 export function createClient(options: ClientOptions): CancerImagingClient {
@@ -82,6 +89,19 @@ export function createClient(options: ClientOptions): CancerImagingClient {
     },
     async cohortBySite(criteria, options = {}) {
       const result = await execute(CohortBySiteDocument, { criteria, ...(options.deadlineMs !== undefined && { deadlineMs: options.deadlineMs }) });
+      if (result.data === null) throw result.errors[0] ?? new CancerImagingError('No data.', { code: 'INTERNAL' });
+      return result;
+    },
+    async cohortBreakdown(criteria, by, options = {}) {
+      const result = await execute(CohortBreakdownDocument, { criteria, by, ...(options.deadlineMs !== undefined && { deadlineMs: options.deadlineMs }) });
+      if (result.data === null) throw result.errors[0] ?? new CancerImagingError('No data.', { code: 'INTERNAL' });
+      return result;
+    },
+    async saveCohort(criteria) {
+      return (await request(SaveCohortDocument, { criteria })).saveCohort;
+    },
+    async cohortReport(id) {
+      const result = await execute(CohortReportDocument, { id });
       if (result.data === null) throw result.errors[0] ?? new CancerImagingError('No data.', { code: 'INTERNAL' });
       return result;
     },

@@ -769,6 +769,29 @@ export type SubjectEdge = {
   node: Subject;
 };
 
+export type CohortBreakdownQueryVariables = Exact<{
+  criteria: CohortCriteria;
+  by: CohortDimension;
+  deadlineMs?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type CohortBreakdownQuery = { providers: Array<{ id: string, name: string, cohort: { status: SiteStatus, errorCode: string | null, subjects: { value: number | null, precision: CountPrecision, adjustedTo: number | null }, breakdown: Array<{ key: string, subjects: { value: number | null, precision: CountPrecision, adjustedTo: number | null } }> } | null }> };
+
+export type SaveCohortMutationVariables = Exact<{
+  criteria: CohortCriteria;
+}>;
+
+
+export type SaveCohortMutation = { saveCohort: { id: string, createdAt: string } };
+
+export type CohortReportQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type CohortReportQuery = { cohortReport: { generatedAt: string, cohort: { id: string, createdAt: string, criteria: { cancerTypes: Array<CancerType> | null, modalities: Array<Modality> | null, bodyParts: Array<BodyPart> | null, manufacturers: Array<string> | null, sex: Array<Sex> | null, datasetIds: Array<string> | null, providerIds: Array<string> | null, ageAtDiagnosis: { min: number | null, max: number | null } | null, yearOfDiagnosis: { min: number | null, max: number | null } | null } }, sites: Array<{ id: string, provider: { id: string, name: string, country: string, kind: string }, cohort: { status: SiteStatus, errorCode: string | null, unsupportedCriteria: Array<string>, subjects: { value: number | null, precision: CountPrecision, adjustedTo: number | null }, studies: { value: number | null, precision: CountPrecision, adjustedTo: number | null }, series: { value: number | null, precision: CountPrecision, adjustedTo: number | null }, datasets: Array<{ dataset: { id: string, title: string }, subjects: { value: number | null, precision: CountPrecision, adjustedTo: number | null }, studies: { value: number | null, precision: CountPrecision, adjustedTo: number | null }, series: { value: number | null, precision: CountPrecision, adjustedTo: number | null } }> } | null }> } | null };
+
 export type CohortBySiteQueryVariables = Exact<{
   criteria: CohortCriteria;
   deadlineMs?: InputMaybe<Scalars['Int']['input']>;
@@ -810,6 +833,117 @@ export class TypedDocumentString<TResult, TVariables>
   }
 }
 
+export const CohortBreakdownDocument = new TypedDocumentString(`
+    query CohortBreakdown($criteria: CohortCriteria!, $by: CohortDimension!, $deadlineMs: Int) {
+  providers {
+    id
+    name
+    cohort(criteria: $criteria, deadlineMs: $deadlineMs) {
+      status
+      errorCode
+      subjects {
+        value
+        precision
+        adjustedTo
+      }
+      breakdown(by: $by) {
+        key
+        subjects {
+          value
+          precision
+          adjustedTo
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CohortBreakdownQuery, CohortBreakdownQueryVariables>;
+export const SaveCohortDocument = new TypedDocumentString(`
+    mutation SaveCohort($criteria: CohortCriteria!) {
+  saveCohort(criteria: $criteria) {
+    id
+    createdAt
+  }
+}
+    `) as unknown as TypedDocumentString<SaveCohortMutation, SaveCohortMutationVariables>;
+export const CohortReportDocument = new TypedDocumentString(`
+    query CohortReport($id: ID!) {
+  cohortReport(id: $id) {
+    generatedAt
+    cohort {
+      id
+      createdAt
+      criteria {
+        cancerTypes
+        modalities
+        bodyParts
+        manufacturers
+        sex
+        ageAtDiagnosis {
+          min
+          max
+        }
+        yearOfDiagnosis {
+          min
+          max
+        }
+        datasetIds
+        providerIds
+      }
+    }
+    sites {
+      id
+      provider {
+        id
+        name
+        country
+        kind
+      }
+      cohort {
+        status
+        errorCode
+        unsupportedCriteria
+        subjects {
+          value
+          precision
+          adjustedTo
+        }
+        studies {
+          value
+          precision
+          adjustedTo
+        }
+        series {
+          value
+          precision
+          adjustedTo
+        }
+        datasets {
+          dataset {
+            id
+            title
+          }
+          subjects {
+            value
+            precision
+            adjustedTo
+          }
+          studies {
+            value
+            precision
+            adjustedTo
+          }
+          series {
+            value
+            precision
+            adjustedTo
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CohortReportQuery, CohortReportQueryVariables>;
 export const CohortBySiteDocument = new TypedDocumentString(`
     query CohortBySite($criteria: CohortCriteria!, $deadlineMs: Int) {
   providers {
