@@ -92,7 +92,8 @@ export type CancerType =
 /**
  * One bucket of a breakdown. `key` is the enum name for MODALITY, BODY_PART, CANCER_TYPE and SEX,
  * the band for AGE_BAND, the manufacturer for MANUFACTURER, and UNKNOWN where the site does not
- * know the value.
+ * know the value or it lies outside the contract's vocabulary (a KO series is UNKNOWN here,
+ * though its Series record says OT: no modalities criterion selects it).
  */
 export type CohortBucket = {
   key: Scalars['String']['output'];

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createCustomAdapter, createCustomAdapterFactory, CUSTOM_INDEX_API_VERSION, openIndexFile, writeIndex, type SeriesIndexRow,
 } from '../src/index.js';
+import { createReadPool } from '../src/adapter/read-pool.js';
 import { byDatasetAndKey, expectedBreakdown, expectedCohort } from './fixtures/cohort-oracle.js';
 import { buildSmallDemo, type SmallDemo } from './fixtures/small-demo.js';
 
@@ -110,6 +111,42 @@ describe('custom adapter over the demo index', () => {
         expect(rows).toEqual(expectedBreakdown(demo.rows, siteId, criteria, by));
       }
     });
+  });
+
+  it('counts an index without the count summary (a provider-built one) exactly as one with it', async () => {
+    const copy = path.join(dir, 'no-summary.sqlite');
+    await copyFile(demo.file, copy);
+    const db = new Database(copy);
+    db.exec('DROP TABLE series_summary');
+    db.close();
+    const plain = createCustomAdapter(customSite('site-nl', `file:${copy}`), deps);
+    for (const [, criteria] of CRITERIA.slice(0, 6)) {
+      expect(await plain.countCohort(criteria, ctx)).toEqual(await adapter('site-nl').countCohort(criteria, ctx));
+      for (const by of BREAKDOWN_DIMENSIONS) {
+        expect([...await plain.breakdownCohort(criteria, by, ctx)].sort(byDatasetAndKey)).toEqual([...await adapter('site-nl').breakdownCohort(criteria, by, ctx)].sort(byDatasetAndKey));
+      }
+    }
+    await plain.close?.();
+  });
+
+  it('counts and breaks down on reader threads exactly as inline, and still reports a missing file as unreachable', async () => {
+    const pool = createReadPool(2);
+    try {
+      const pooled = createCustomAdapter(demo.registry.sites.find((s) => s.id === 'site-es')!, { ...deps, demoIndexPath: demo.file, readPool: pool });
+      for (const [, criteria] of CRITERIA) {
+        expect(await pooled.countCohort(criteria, ctx)).toEqual(await adapter('site-es').countCohort(criteria, ctx));
+      }
+      for (const by of BREAKDOWN_DIMENSIONS) {
+        expect([...await pooled.breakdownCohort({}, by, ctx)].sort(byDatasetAndKey)).toEqual([...await adapter('site-es').breakdownCohort({}, by, ctx)].sort(byDatasetAndKey));
+      }
+      expect(await pooled.listDatasets(ctx)).toEqual(await adapter('site-es').listDatasets(ctx));
+      const missing = createCustomAdapter(customSite('site-nl', `file:${path.join(dir, 'never-written.sqlite')}`), { ...deps, readPool: pool });
+      await expect(missing.countCohort({}, ctx)).rejects.toBeInstanceOf(ProviderUnavailableError);
+      expect(pool.size).toBe(2);
+      await pooled.close?.();
+    } finally {
+      await pool.close();
+    }
   });
 
   it('counts a subject once although several of its series and studies match', async () => {
@@ -330,10 +367,10 @@ describe('custom adapter failures and index locations', () => {
       { datasetLocalId: 'own-collection', key: 'SIEMENS', subjects: 2 },
       { datasetLocalId: 'own-collection', key: 'UNKNOWN', subjects: 1 },
     ]);
-    // KO and PR are both OT (other) in the contract: one subject, one bucket.
+    // KO and PR are both outside the vocabulary: one subject, one UNKNOWN bucket.
     expect(await sorted('MODALITY')).toEqual([
       { datasetLocalId: 'own-collection', key: 'MR', subjects: 2 },
-      { datasetLocalId: 'own-collection', key: 'OT', subjects: 1 },
+      { datasetLocalId: 'own-collection', key: 'UNKNOWN', subjects: 1 },
     ]);
     expect(await sorted('SEX', { modalities: ['MR'] })).toEqual([
       { datasetLocalId: 'own-collection', key: 'FEMALE', subjects: 1 },

@@ -143,9 +143,13 @@ export interface BreakdownRow {
   readonly subjects: number;
 }
 
-/** A Manufacturer tag as a breakdown key: vendors spell themselves inconsistently (SIEMENS, Siemens). */
+/**
+ * A Manufacturer tag as a breakdown key: vendors spell themselves inconsistently (SIEMENS,
+ * Siemens). Trimmed and upper-cased only, as the manufacturers criterion compares, so a
+ * bucket is what narrowing the cohort to its key selects.
+ */
 export function manufacturerKey(manufacturer: string | null | undefined): string {
-  const key = manufacturer?.trim().replace(/\s+/g, ' ').toUpperCase();
+  const key = manufacturer?.trim().toUpperCase();
   return key ? key : UNKNOWN_KEY;
 }
 

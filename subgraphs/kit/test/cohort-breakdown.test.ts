@@ -40,7 +40,7 @@ describe('cohort breakdowns', () => {
   it('rounds buckets deterministically and leaves out those below the threshold', async () => {
     // 200 subjects: 67 lung (every third), 133 prostate; 7 extra subjects scanned on a rare vendor.
     const rows: SeriesRow[] = buildFixtureRows(200);
-    const rare = rows.filter((row) => row.seriesUid.endsWith('.0.0')).slice(0, 7).map((row) => ({ ...row, seriesUid: `${row.seriesUid}.9`, manufacturer: ' rare  vendor ' }));
+    const rare = rows.filter((row) => row.seriesUid.endsWith('.0.0')).slice(0, 7).map((row) => ({ ...row, seriesUid: `${row.seriesUid}.9`, manufacturer: ' rare vendor ' }));
     const result = await run(createInMemoryAdapter([...rows, ...rare]), `
       query($r: [_Any!]!) { _entities(representations: $r) { ... on MemoryProvider { cohort(criteria: {}) {
         breakdown(by: MANUFACTURER) { key subjects { value precision adjustedTo } }

@@ -9,7 +9,8 @@ import { toIndexError } from './custom-errors.js';
 import { missingColumns, openIndexFile, type SqliteDatabase } from './custom-index.js';
 import { resolveIndexFile } from './custom-location.js';
 import { toSegmentationRecord, toSeriesRecord, toStudyRecords, toSubjectRecord } from './custom-mappers.js';
-import { createIndexQueries, MAX_BATCH_PARAMETERS, type IndexQueries } from './custom-queries.js';
+import { countSourceOf, createAggregateQueries, createIndexQueries, MAX_BATCH_PARAMETERS, type AggregateQueries, type IndexQueries } from './custom-queries.js';
+import type { ReadPool } from './read-pool.js';
 
 /** Version of the index contract this adapter reads; reported as the site's API version. */
 export const CUSTOM_INDEX_API_VERSION = 'custom-index/1';
@@ -23,6 +24,11 @@ export interface CustomAdapterDeps extends AdapterDeps {
    * among the demo sites) and is not closed by the adapter.
    */
   readonly openIndex?: (file: string) => SqliteDatabase;
+  /**
+   * Reader threads for counts and breakdowns (read-pool.ts), shared by the sites of a
+   * subgraph. Default: counted inline on the calling thread.
+   */
+  readonly readPool?: ReadPool;
 }
 
 /**
@@ -37,6 +43,7 @@ export function createCustomAdapter(site: SiteConfig, deps: CustomAdapterDeps): 
   const open = deps.openIndex ?? openIndexFile;
   let db: SqliteDatabase | undefined;
   let queries: IndexQueries | undefined;
+  let aggregates: AggregateQueries | undefined;
 
   const connect = (): IndexQueries => {
     if (queries) return queries;
@@ -50,7 +57,17 @@ export function createCustomAdapter(site: SiteConfig, deps: CustomAdapterDeps): 
     }
     db = opened;
     queries = createIndexQueries(opened, site.id);
+    const pool = deps.readPool;
+    aggregates = pool
+      ? createAggregateQueries(site.id, countSourceOf(opened), (sql, params) => pool.all(file, sql, params))
+      : queries.aggregates;
     return queries;
+  };
+
+  /** The aggregate queries, opening the index first (in the pool or inline). */
+  const aggregatesOf = (): AggregateQueries => {
+    connect();
+    return aggregates!;
   };
 
   const checkSignal = (ctx: CallContext) => {
@@ -58,10 +75,10 @@ export function createCustomAdapter(site: SiteConfig, deps: CustomAdapterDeps): 
     if (ctx.signal.aborted) throw new ProviderTimeoutError();
   };
 
-  const run = async <T>(operation: string, ctx: CallContext, work: (q: IndexQueries) => T): Promise<T> => {
+  const run = async <T>(operation: string, ctx: CallContext, work: (q: IndexQueries) => T | Promise<T>): Promise<T> => {
     checkSignal(ctx);
     try {
-      return work(connect());
+      return await work(connect());
     } catch (error) {
       const mapped = toIndexError(error);
       if (mapped.code !== 'PROVIDER_TIMEOUT') {
@@ -91,15 +108,15 @@ export function createCustomAdapter(site: SiteConfig, deps: CustomAdapterDeps): 
     },
 
     listDatasets(ctx) {
-      return run('listDatasets', ctx, (q) =>
-        q.countByDataset({ sql: '', params: [] })
+      return run('listDatasets', ctx, async () =>
+        (await aggregatesOf().countByDataset({ sql: '', params: [] }))
           .map((row) => ({ localId: row.datasetId, subjects: row.subjects, studies: row.studies, series: row.series }))
           .sort((a, b) => compareText(a.localId, b.localId)));
     },
 
     countCohort(criteria, ctx) {
-      return run('countCohort', ctx, (q): CohortCountRecord => {
-        const byDataset = q.countByDataset(compileCriteria(criteria))
+      return run('countCohort', ctx, async (): Promise<CohortCountRecord> => {
+        const byDataset = (await aggregatesOf().countByDataset(compileCriteria(criteria)))
           .map((row) => ({ datasetLocalId: row.datasetId, subjects: row.subjects, studies: row.studies, series: row.series }))
           .sort((a, b) => compareText(a.datasetLocalId, b.datasetLocalId));
         // Subjects are (dataset, PatientID) pairs and a study sits in one dataset, so the
@@ -115,7 +132,7 @@ export function createCustomAdapter(site: SiteConfig, deps: CustomAdapterDeps): 
     },
 
     breakdownCohort(criteria, by, ctx) {
-      return run('breakdownCohort', ctx, (q) => breakdownFromIndex(q, criteria, by));
+      return run('breakdownCohort', ctx, () => breakdownFromIndex(aggregatesOf(), criteria, by));
     },
 
     listSubjects(datasetLocalId, page, ctx) {
@@ -169,7 +186,7 @@ export function createCustomAdapter(site: SiteConfig, deps: CustomAdapterDeps): 
  * Binds the server's extra dependencies, for createProviderSubgraph:
  * `createAdapter: createCustomAdapterFactory({ demoIndexPath })`.
  */
-export function createCustomAdapterFactory(extra: Pick<CustomAdapterDeps, 'demoIndexPath' | 'openIndex'>): CreateAdapter {
+export function createCustomAdapterFactory(extra: Pick<CustomAdapterDeps, 'demoIndexPath' | 'openIndex' | 'readPool'>): CreateAdapter {
   return (site, deps) => createCustomAdapter(site, { ...deps, ...extra });
 }
 

@@ -1,10 +1,10 @@
-import { sexFromDicom } from '@cancer-imaging/schema';
+import { modalityFromDicom, sexFromDicom } from '@cancer-imaging/schema';
 import {
   manufacturerKey, toAgeBand, UNKNOWN_KEY, type BreakdownDimension, type BreakdownRow, type SiteCriteria,
 } from '@cancer-imaging/provider-kit';
 import { compileCriteria } from './custom-criteria.js';
-import { toBodyPart, toCancerType, toModality } from './custom-mappers.js';
-import type { BreakdownColumn, IndexQueries } from './custom-queries.js';
+import { toBodyPart, toCancerType } from './custom-mappers.js';
+import type { AggregateQueries, BreakdownColumn } from './custom-queries.js';
 
 interface DimensionPlan {
   readonly column: BreakdownColumn;
@@ -14,7 +14,8 @@ interface DimensionPlan {
 
 /** Where each dimension lives in the index and how a raw value becomes a bucket key. */
 const PLANS: Readonly<Record<BreakdownDimension, DimensionPlan>> = {
-  MODALITY: { column: 'modality', level: 'series', keyOf: (value) => toModality(value === null ? null : String(value)) },
+  // Out of the vocabulary (KO, PR) is UNKNOWN, not OT: no modalities criterion selects it.
+  MODALITY: { column: 'modality', level: 'series', keyOf: (value) => modalityFromDicom(value === null ? null : String(value)) ?? UNKNOWN_KEY },
   BODY_PART: { column: 'body_part', level: 'series', keyOf: (value) => toBodyPart(value === null ? null : String(value)) ?? UNKNOWN_KEY },
   MANUFACTURER: { column: 'manufacturer', level: 'series', keyOf: (value) => manufacturerKey(value === null ? null : String(value)) },
   CANCER_TYPE: { column: 'diagnosis', level: 'subject', keyOf: (value) => toCancerType(value === null ? null : String(value)) ?? UNKNOWN_KEY },
@@ -29,11 +30,11 @@ const PLANS: Readonly<Record<BreakdownDimension, DimensionPlan>> = {
  * (SIEMENS and Siemens): such a key is counted again with one DISTINCT query, so no
  * subject is counted twice in a bucket.
  */
-export function breakdownFromIndex(q: IndexQueries, criteria: SiteCriteria, by: BreakdownDimension): BreakdownRow[] {
+export async function breakdownFromIndex(q: AggregateQueries, criteria: SiteCriteria, by: BreakdownDimension): Promise<BreakdownRow[]> {
   const plan = PLANS[by];
   const where = compileCriteria(criteria);
   const grouped = new Map<string, { datasetId: string; key: string; subjects: number; values: (string | number | null)[] }>();
-  for (const row of q.breakdownByDataset(plan.column, plan.level, where)) {
+  for (const row of await q.breakdownByDataset(plan.column, plan.level, where)) {
     const key = plan.keyOf(row.value);
     const id = `${row.datasetId}\u0000${key}`;
     const bucket = grouped.get(id);
@@ -43,11 +44,11 @@ export function breakdownFromIndex(q: IndexQueries, criteria: SiteCriteria, by: 
       bucket.values.push(row.value);
     }
   }
-  return [...grouped.values()].map((bucket) => ({
+  return Promise.all([...grouped.values()].map(async (bucket) => ({
     datasetLocalId: bucket.datasetId,
     key: bucket.key,
     subjects: plan.level === 'series' && bucket.values.length > 1
-      ? q.subjectsWithAnyOf(plan.column, bucket.values, bucket.datasetId, where)
+      ? await q.subjectsWithAnyOf(plan.column, bucket.values, bucket.datasetId, where)
       : bucket.subjects,
-  }));
+  })));
 }

@@ -16,7 +16,7 @@ import { demoUid } from './uids.js';
  * Bump DEMO_GENERATOR_VERSION whenever a change here or in the index schema changes the
  * output: the demo cache key includes it, so every deployment rebuilds.
  */
-export const DEMO_GENERATOR_VERSION = 1;
+export const DEMO_GENERATOR_VERSION = 3;
 export const DEFAULT_DEMO_SEED = 'cancer-imaging-graph-demo';
 
 export const DIAGNOSIS_YEARS = [2010, 2024] as const;
