@@ -17,6 +17,7 @@ export {
 export {
   buildDemoIndex, DEFAULT_DEMO_CACHE_DIR, demoIndexKey, ensureDemoIndex, type EnsureDemoIndexOptions,
 } from './demo/ensure-demo-index.js';
+export { buildSimulatedRegistry, toRegistryText, type SimulatedRegistryOptions } from './demo/simulated-registry.js';
 export { typeDefs } from './schema.js';
 export { createCustomSubgraph, type CustomSubgraphOptions } from './server.js';
 export { DEFAULT_CUSTOM_REGISTRY, demoCacheDir } from './config.js';

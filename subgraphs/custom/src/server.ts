@@ -1,10 +1,11 @@
 import {
-  createProviderSubgraph, type AccessPolicy, type Caller, type ProviderSubgraph, type Registry,
+  createProviderSubgraph, type AccessPolicy, type Caller, type ProviderAdapter, type ProviderSubgraph, type Registry, type SiteConfig,
 } from '@cancer-imaging/provider-kit';
 import type { HeaderMap } from '@apollo/server';
 import type { Logger } from 'pino';
 import { createCustomAdapterFactory } from './adapter/create-custom-adapter.js';
 import { isDemoSite } from './adapter/custom-location.js';
+import { createReadPool, defaultReadPoolSize } from './adapter/read-pool.js';
 import { CUSTOM_KIND } from './demo/demo-spec.js';
 import { ensureDemoIndex } from './demo/ensure-demo-index.js';
 
@@ -16,6 +17,17 @@ export interface CustomSubgraphOptions {
   readonly cacheDir?: string;
   readonly accessPolicy?: AccessPolicy;
   readonly resolveCaller?: (headers: HeaderMap) => Caller | Promise<Caller>;
+  /**
+   * Wraps each site's adapter once it is built. For tests and benchmarks only: the 30-site
+   * simulation injects per-site latency and failures with the kit's `withInjectedFaults`.
+   * Default: every site is served by its adapter as built.
+   */
+  readonly wrapAdapter?: (site: SiteConfig, adapter: ProviderAdapter) => ProviderAdapter;
+  /**
+   * Reader threads counting cohorts for all sites (read-pool.ts); 0 counts on the main
+   * thread. Default: one per core.
+   */
+  readonly readThreads?: number;
 }
 
 /**
@@ -27,14 +39,25 @@ export async function createCustomSubgraph(options: CustomSubgraphOptions): Prom
   const demoIndexPath = sites.some(isDemoSite)
     ? await ensureDemoIndex({ registry: options.registry, cacheDir: options.cacheDir, logger: options.logger })
     : undefined;
-  return createProviderSubgraph({
+  const threads = options.readThreads ?? defaultReadPoolSize();
+  const readPool = threads > 0 ? createReadPool(threads) : undefined;
+  const createAdapter = createCustomAdapterFactory({ demoIndexPath, ...(readPool && { readPool }) });
+  const wrap = options.wrapAdapter;
+  const subgraph = await createProviderSubgraph({
     kind: CUSTOM_KIND,
     sites,
     datasets: options.registry.datasets,
-    createAdapter: createCustomAdapterFactory({ demoIndexPath }),
+    createAdapter: wrap ? async (site, deps) => wrap(site, await createAdapter(site, deps)) : createAdapter,
     pseudonymSecret: options.pseudonymSecret,
     logger: options.logger,
     accessPolicy: options.accessPolicy,
     resolveCaller: options.resolveCaller,
+  });
+  const closeSites = subgraph.close.bind(subgraph);
+  return Object.assign(subgraph, {
+    async close() {
+      await closeSites();
+      await readPool?.close();
+    },
   });
 }
