@@ -6,7 +6,9 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, loadGatewayConfig, type Gateway } from '@cancer-imaging/gateway';
-import { loadRegistry, startSubgraphServer, type ProviderSubgraph, type RunningSubgraph } from '@cancer-imaging/provider-kit';
+import {
+  ANONYMOUS, loadRegistry, protectCount, startSubgraphServer, type Caller, type ProviderSubgraph, type Registry, type RunningSubgraph,
+} from '@cancer-imaging/provider-kit';
 import { createCatalogueSubgraph } from '@cancer-imaging/subgraph-catalogue';
 import {
   buildSampleDicom, createOrthancSubgraph, expectedCohort, filesOfSite, forbiddenIdentifierValues, orthancTestsEnabled,
@@ -18,8 +20,10 @@ import { postGraphQL } from '../support/graphql.js';
 // Issue 3's acceptance through the whole graph: two real Orthanc servers (Debian's
 // orthanc 1.10.1 + DICOMweb plugin) loaded with sample DICOM derived from pydicom's test
 // files, plus three faulty sites (wrong password, malformed JSON, and later a frozen and a
-// stopped Orthanc). The Orthanc subgraph grants every caller here: authentication arrives
-// with the identity issue; what this proves is counting, browsing, retrieval and privacy.
+// stopped Orthanc). The Orthanc subgraph grants every caller here (authentication arrives
+// with the identity issue; what this proves is counting, browsing, retrieval and privacy),
+// except requests whose x-request-id (forwarded by the gateway) starts with
+// ANONYMOUS_REQUEST: those stand for a caller without a grant, who sees protected counts.
 const enabled = orthancTestsEnabled() && (sampleDicomAvailable() || failInCi('pydicom (python3-pydicom) is missing'));
 
 function failInCi(reason: string): boolean {
@@ -29,7 +33,10 @@ function failInCi(reason: string): boolean {
 }
 
 const DEADLINE_MS = 1_500;
+const ANONYMOUS_REQUEST = 'e2e-anonymous-';
+const RESEARCHER: Caller = { id: 'e2e-researcher', roles: ['researcher'], grants: [] };
 let dir: string;
+let registry: Registry;
 let manifest: SampleDicomManifest;
 const orthancs: Record<string, LocalOrthanc> = {};
 let badJson: Server;
@@ -69,6 +76,18 @@ async function query(text: string, variables: Record<string, unknown> = {}) {
   return result;
 }
 
+/** A query as a caller without a grant (see ANONYMOUS_REQUEST). */
+async function queryAnonymously(text: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(graphql, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': `${ANONYMOUS_REQUEST}${bodies.length}` },
+    body: JSON.stringify({ query: text, variables }),
+  });
+  const body = await response.text();
+  bodies.push(body);
+  return JSON.parse(body) as { data?: Record<string, any> | null; errors?: unknown[] };
+}
+
 describe.skipIf(!enabled)('Orthanc sites through the gateway', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'cig-orthanc-e2e-'));
@@ -102,14 +121,14 @@ describe.skipIf(!enabled)('Orthanc sites through the gateway', () => {
       CIG_SITE_B_USER: b.username, CIG_SITE_B_PASSWORD: b.password,
       CIG_SITE_BADAUTH_USER: a.username, CIG_SITE_BADAUTH_PASSWORD: 'not-the-password',
     };
-    const registry = await loadRegistry(path.join(dir, 'registry.yaml'));
+    registry = await loadRegistry(path.join(dir, 'registry.yaml'));
     const logger = pino({ level: 'silent' });
     const catalogue = createCatalogueSubgraph({ registry, logger });
     catalogueServer = await startSubgraphServer({ name: 'catalogue', schema: catalogue.schema, logger, context: () => ({}) });
     orthancSubgraph = await createOrthancSubgraph({
       registry, logger, env, pseudonymSecret: 'orthanc-e2e-secret-0123456789',
-      accessPolicy: { canReadRecords: () => true, canSeeExactCounts: () => true },
-      resolveCaller: () => ({ id: 'e2e-researcher', roles: ['researcher'], grants: [] }),
+      accessPolicy: { canReadRecords: (caller) => caller.id === RESEARCHER.id, canSeeExactCounts: (caller) => caller.id === RESEARCHER.id },
+      resolveCaller: (headers) => (headers.get('x-request-id')?.startsWith(ANONYMOUS_REQUEST) ? ANONYMOUS : RESEARCHER),
     });
     orthancServer = await orthancSubgraph.listen();
     const { supergraphSdl } = await composeGraph(path.join(dir, 'registry.yaml'));
@@ -179,6 +198,33 @@ describe.skipIf(!enabled)('Orthanc sites through the gateway', () => {
     const cohort = (body.data!.providers as { id: string; cohort: { status: string; unsupportedCriteria: string[] } }[]).find((p) => p.id === 'orthanc-a')!.cohort;
     expect(cohort.status).toBe('PARTIAL');
     expect(cohort.unsupportedCriteria).toContain('yearOfDiagnosis');
+  });
+
+  it('breaks a cohort down by modality for a caller without a grant: each bucket rounded as the oracle\'s count rounds, small ones left out', async () => {
+    const body = await queryAnonymously(`query($c: CohortCriteria!) { providers { id cohort(criteria: $c) { status
+      subjects { precision } breakdown(by: MODALITY) { key subjects { value precision adjustedTo } } } } }`, { c: { sex: ['FEMALE', 'MALE'] } });
+    expect(body.errors).toBeUndefined();
+    const byId = new Map((body.data!.providers as { id: string; cohort: { status: string; subjects: { precision: string }; breakdown: unknown[] } }[]).map((p) => [p.id, p.cohort]));
+    let rounded = 0;
+    let leftOut = 0;
+    for (const site of ['orthanc-a', 'orthanc-b']) {
+      const cohort = byId.get(site)!;
+      expect(cohort.status, site).toBe('OK');
+      expect(cohort.subjects.precision, site).not.toBe('EXACT');
+      const thresholds = registry.sites.find((s) => s.id === site)!.privacy;
+      const expected = [...new Set(filesOfSite(manifest, site).map((file) => file.modality))].sort().flatMap((key) => {
+        const protectedCount = protectCount(expectedCohort(manifest, site, { sex: ['F', 'M'], modalities: [key] }).subjects, thresholds);
+        if (protectedCount.precision === 'SUPPRESSED') leftOut += 1;
+        else rounded += 1;
+        return protectedCount.precision === 'SUPPRESSED' ? [] : [{ key, subjects: protectedCount }];
+      });
+      expect(cohort.breakdown, site).toEqual(expected);
+    }
+    // The sample holds both kinds of bucket, so both rules were exercised.
+    expect(rounded).toBeGreaterThan(0);
+    expect(leftOut).toBeGreaterThan(0);
+    // A site that fails has no breakdown at all.
+    expect(byId.get('orthanc-badauth')).toMatchObject({ status: 'ERROR', breakdown: [] });
   });
 
   it('browses every uploaded series exactly once across pages, dataset by dataset', async () => {

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, loadGatewayConfig, type Gateway } from '@cancer-imaging/gateway';
-import { loadRegistry, startSubgraphServer, type ProviderSubgraph, type RunningSubgraph } from '@cancer-imaging/provider-kit';
+import {
+  ANONYMOUS, loadRegistry, protectCount, startSubgraphServer, type Caller, type ProviderSubgraph, type Registry, type RunningSubgraph,
+} from '@cancer-imaging/provider-kit';
 import { createCatalogueSubgraph } from '@cancer-imaging/subgraph-catalogue';
 import { createCustomSubgraph } from '@cancer-imaging/subgraph-custom';
 import { createXnatSubgraph } from '@cancer-imaging/subgraph-xnat';
@@ -19,11 +21,16 @@ import { postGraphQL } from '../support/graphql.js';
 // Issue 4's acceptance through the whole graph. XNAT cannot be installed on these machines:
 // the XNAT sites are the project's FAKE XNAT server (subgraphs/xnat/src/testing), built to
 // XNAT 1.8's REST API (docs/xnat.md), beside the embedded demo provider (custom kind). The
-// XNAT subgraph grants every caller here: authentication arrives with the identity issue.
+// XNAT subgraph grants every caller here (authentication arrives with the identity issue),
+// except requests whose x-request-id (forwarded by the gateway) starts with
+// ANONYMOUS_REQUEST: those stand for a caller without a grant, who sees protected counts.
 const DEADLINE_MS = 1_500;
+const ANONYMOUS_REQUEST = 'e2e-anonymous-';
+const RESEARCHER: Caller = { id: 'e2e-researcher', roles: ['researcher'], grants: [] };
 const CURATED = ['LUNG_CT', 'PROSTATE_MR', 'BRAIN_MR'];
 const CANCER: Record<string, string> = { LUNG_CT: 'LUNG', PROSTATE_MR: 'PROSTATE', BRAIN_MR: 'GLIOBLASTOMA' };
 let dir: string;
+let registry: Registry;
 let archive: FakeXnatArchive;
 let xnat: FakeXnat;
 let faulty: FakeXnat;
@@ -38,6 +45,18 @@ async function query(text: string, variables: Record<string, unknown> = {}) {
   const result = await postGraphQL(graphql, text, variables);
   bodies.push(result.text);
   return result;
+}
+
+/** A query as a caller without a grant (see ANONYMOUS_REQUEST). */
+async function queryAnonymously(text: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(graphql, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': `${ANONYMOUS_REQUEST}${bodies.length}` },
+    body: JSON.stringify({ query: text, variables }),
+  });
+  const body = await response.text();
+  bodies.push(body);
+  return JSON.parse(body) as { data?: Record<string, any> | null; errors?: unknown[] };
 }
 
 const COHORT = `query($c: CohortCriteria!) { providers { id kind cohort(criteria: $c) { status errorCode latencyMs unsupportedCriteria
@@ -58,14 +77,14 @@ beforeAll(async () => {
   const customSites = demo.sites.map((s) => `  - { id: ${s.id}, name: "${s.name}", country: ${s.country}, kind: custom, baseUrl: "demo:" }\n`).join('');
   await writeFile(path.join(dir, 'registry.yaml'), `sites:\n${customSites}${site('demo-xnat', xnat.url, 'CIG_X')}${site('xnat-badauth', xnat.url, 'CIG_BAD')}${site('xnat-faulty', faulty.url, 'CIG_X', ', options: { snapshotTtlMs: 0 }')}${site('xnat-large', large.url, 'CIG_X', '', 10_000)}datasets: [${repoPath('config/demo/datasets.yaml')}, ./xnat-datasets.yaml]\n`);
   const env = { CIG_X_USER: DEFAULT_FAKE_XNAT_USER.username, CIG_X_PASSWORD: DEFAULT_FAKE_XNAT_USER.password, CIG_BAD_USER: DEFAULT_FAKE_XNAT_USER.username, CIG_BAD_PASSWORD: 'wrong-password' };
-  const registry = await loadRegistry(path.join(dir, 'registry.yaml'));
+  registry = await loadRegistry(path.join(dir, 'registry.yaml'));
   const logger = pino({ level: 'silent' });
   servers.push(await startSubgraphServer({ name: 'catalogue', schema: createCatalogueSubgraph({ registry, logger }).schema, logger, context: () => ({}) }));
   const custom = await createCustomSubgraph({ registry, logger, pseudonymSecret: 'xnat-e2e-secret-0123456789' });
   const xnatSubgraph = await createXnatSubgraph({
     registry, logger, env, pseudonymSecret: 'xnat-e2e-secret-0123456789',
-    accessPolicy: { canReadRecords: () => true, canSeeExactCounts: () => true },
-    resolveCaller: () => ({ id: 'e2e-researcher', roles: ['researcher'], grants: [] }),
+    accessPolicy: { canReadRecords: (caller) => caller.id === RESEARCHER.id, canSeeExactCounts: (caller) => caller.id === RESEARCHER.id },
+    resolveCaller: (headers) => (headers.get('x-request-id')?.startsWith(ANONYMOUS_REQUEST) ? ANONYMOUS : RESEARCHER),
   });
   subgraphs.push(custom, xnatSubgraph);
   servers.push(await custom.listen(), await xnatSubgraph.listen());
@@ -148,6 +167,22 @@ describe('XNAT sites (fake XNAT server) beside the demo provider, through the ga
     const cohort = cohortsOf((await query(COHORT, { c: { yearOfDiagnosis: { min: 2018 } } })).body).get('demo-xnat')!;
     expect(cohort.status).toBe('PARTIAL');
     expect(cohort.unsupportedCriteria).toContain('yearOfDiagnosis');
+  });
+
+  it('breaks a cohort down by sex for a caller without a grant: each bucket rounded as the oracle\'s count rounds, small ones left out', async () => {
+    const body = await queryAnonymously(`query($c: CohortCriteria!) { providers { id cohort(criteria: $c) { status
+      subjects { precision } breakdown(by: SEX) { key subjects { value precision adjustedTo } } } } }`, { c: { modalities: ['MR', 'CT'] } });
+    expect(body.errors).toBeUndefined();
+    const cohort = (body.data!.providers as { id: string; cohort: { status: string; subjects: { precision: string }; breakdown: unknown[] } }[]).find((p) => p.id === 'demo-xnat')!.cohort;
+    expect(cohort.status).toBe('OK');
+    expect(cohort.subjects.precision).not.toBe('EXACT');
+    const thresholds = registry.sites.find((s) => s.id === 'demo-xnat')!.privacy;
+    const protectedCounts = (['FEMALE', 'MALE', 'OTHER', 'UNKNOWN'] as const).map((key) =>
+      ({ key, subjects: protectCount(expectedXnatCohort(archive, undefined, { modalities: ['MR', 'CT'], sex: [key], datasetLocalIds: CURATED }).subjects, thresholds) }));
+    expect(cohort.breakdown).toEqual(protectedCounts.filter((bucket) => bucket.subjects.precision !== 'SUPPRESSED'));
+    // The archive holds both kinds of bucket, so both rules were exercised.
+    expect(protectedCounts.some((bucket) => bucket.subjects.precision === 'ROUNDED')).toBe(true);
+    expect(protectedCounts.some((bucket) => bucket.subjects.precision === 'SUPPRESSED')).toBe(true);
   });
 
   it('browses every scan of the catalogued projects exactly once', async () => {

@@ -1,6 +1,6 @@
 import {
-  ProviderError, subjectRefKey, toProviderError,
-  type AdapterDeps, type CallContext, type CohortCountRecord, type CountsRecord, type CriteriaField, type DatasetMetadata,
+  ProviderError, subjectRefKey, toAgeBand, toProviderError, UNKNOWN_KEY,
+  type AdapterDeps, type BreakdownDimension, type BreakdownRow, type CallContext, type CriteriaField, type DatasetMetadata,
   type DatasetRecord, type PageResult, type ProviderAdapter, type SegmentationRecord, type SeriesRecord,
   type SiteConfig, type SiteCriteria, type StudyRecord, type SubjectRecord,
 } from '@cancer-imaging/provider-kit';
@@ -10,21 +10,15 @@ import {
 } from './orthanc-criteria.js';
 import { OrthancNotFoundError } from './orthanc-errors.js';
 import {
+  breakdownBySeries, breakdownBySubject, countSelection, isSeriesDimension,
+  type CohortSelection, type SelectedSubject, type SubjectGroup, type SubjectIndex,
+} from './orthanc-cohort.js';
+import {
   compareStudiesByDate, compareText, parseDicomAge, toSegmentationRecord, toSeriesRecord, toSeriesSummary, toStudyRecord,
-  type InstanceFacts, type StudyEntry,
+  type InstanceFacts, type SeriesSummary,
 } from './orthanc-mappers.js';
 import { createGrouping, parseOrthancSiteOptions, type Grouping, type OrthancSiteOptions } from './orthanc-options.js';
-import { labelsUnsupported, OrthancSiteCache, type SiteSnapshot } from './orthanc-site-cache.js';
-
-/** A subject of one dataset: its studies in that dataset, earliest first. */
-interface SubjectGroup {
-  readonly datasetLocalId: string;
-  readonly nativePatientId: string;
-  readonly studies: StudyEntry[];
-}
-
-/** dataset localId -> PatientID -> subject. */
-type SubjectIndex = Map<string, Map<string, SubjectGroup>>;
+import { labelsUnsupported, OrthancSiteCache, type SiteRead, type SiteSnapshot } from './orthanc-site-cache.js';
 
 /**
  * The adapter of one Orthanc site (Orthanc >= 1.10, REST API; ApiVersion >= 17 and labels
@@ -36,6 +30,11 @@ type SubjectIndex = Map<string, Map<string, SubjectGroup>>;
  * /changes + /statistics, then countCohort: one Series-level find when series-level criteria
  * are set (none otherwise); listSeries / listStudies / listSegmentations: nothing more once
  * a study's series are cached, else one find per 100 studies; no tag read at all.
+ * breakdownCohort costs what countCohort costs, and nothing more when they run together
+ * (the kit asks for both at once: they share the read, the index and the selection), except
+ * the first time: a series-level breakdown without series criteria needs the cohort's
+ * series lists (cached; one unrestricted Series-level find for most of the site), and
+ * AGE_BAND without an age criterion the subjects' ages (cached, as listSubjects reads them).
  */
 export function createOrthancAdapter(site: SiteConfig, deps: AdapterDeps): ProviderAdapter {
   const options: OrthancSiteOptions = parseOrthancSiteOptions(site);
@@ -80,6 +79,11 @@ export function createOrthancAdapter(site: SiteConfig, deps: AdapterDeps): Provi
     return index;
   }
 
+  /** The read's subject index, built once for the operations that joined the read. */
+  function indexOf(read: SiteRead, signal: AbortSignal): Promise<SubjectIndex> {
+    return read.share('subject index', signal, (s) => indexSubjects(read.snapshot, s));
+  }
+
   /** Ages at the earliest study of each subject: PatientAge of that study, else from the birth date. */
   async function agesOf(subjects: readonly SubjectGroup[], signal: AbortSignal): Promise<Map<SubjectGroup, number | null>> {
     const earliest = subjects.map((subject) => subject.studies[0]!);
@@ -113,7 +117,7 @@ export function createOrthancAdapter(site: SiteConfig, deps: AdapterDeps): Provi
 
     listDatasets(ctx) {
       return run('listDatasets', ctx, async (): Promise<DatasetRecord[]> => {
-        const index = await indexSubjects(await cache.current(ctx.signal), ctx.signal);
+        const index = await indexOf(await cache.read(ctx.signal), ctx.signal);
         const records = new Map<string, DatasetRecord>();
         for (const [localId, subjects] of index) {
           const studies = new Set<string>();
@@ -137,12 +141,16 @@ export function createOrthancAdapter(site: SiteConfig, deps: AdapterDeps): Provi
     },
 
     countCohort(criteria, ctx) {
-      return run('countCohort', ctx, () => countCohort(criteria, ctx.signal));
+      return run('countCohort', ctx, async () => countSelection(await selectionOf(await cache.read(ctx.signal), criteria, ctx.signal)));
+    },
+
+    breakdownCohort(criteria, by, ctx) {
+      return run('breakdownCohort', ctx, () => breakdownCohort(criteria, by, ctx.signal));
     },
 
     listSubjects(datasetLocalId, page, ctx) {
       return run('listSubjects', ctx, async (): Promise<PageResult<SubjectRecord>> => {
-        const index = await indexSubjects(await cache.current(ctx.signal), ctx.signal);
+        const index = await indexOf(await cache.read(ctx.signal), ctx.signal);
         const ordered = [...(index.get(datasetLocalId)?.values() ?? [])].sort((a, b) => compareText(a.nativePatientId, b.nativePatientId));
         const offset = Math.max(0, Math.trunc(page.offset));
         const limit = Math.max(0, Math.trunc(page.limit));
@@ -154,7 +162,7 @@ export function createOrthancAdapter(site: SiteConfig, deps: AdapterDeps): Provi
 
     listStudies(refs, ctx) {
       return run('listStudies', ctx, async () => {
-        const index = await indexSubjects(await cache.current(ctx.signal), ctx.signal);
+        const index = await indexOf(await cache.read(ctx.signal), ctx.signal);
         const result = new Map<string, StudyRecord[]>();
         const wanted: SubjectGroup[] = [];
         for (const ref of refs) {
@@ -225,9 +233,14 @@ export function createOrthancAdapter(site: SiteConfig, deps: AdapterDeps): Provi
     },
   };
 
-  async function countCohort(criteria: SiteCriteria, signal: AbortSignal): Promise<CohortCountRecord> {
-    const snapshot = await cache.current(signal);
-    const index = await indexSubjects(snapshot, signal);
+  /** The selection of these criteria, made once for the operations that joined the read. */
+  function selectionOf(read: SiteRead, criteria: SiteCriteria, signal: AbortSignal): Promise<CohortSelection> {
+    return read.share(`cohort ${criteriaKey(criteria)}`, signal, (s) => selectCohort(read, criteria, s));
+  }
+
+  /** The subjects and series the criteria select: the one step countCohort and breakdownCohort share. */
+  async function selectCohort(read: SiteRead, criteria: SiteCriteria, signal: AbortSignal): Promise<CohortSelection> {
+    const index = await indexOf(read, signal);
     const unsupported = new Set<CriteriaField>();
     if (criteria.yearOfDiagnosis) unsupported.add('yearOfDiagnosis');
 
@@ -242,58 +255,77 @@ export function createOrthancAdapter(site: SiteConfig, deps: AdapterDeps): Provi
       }
       for (const subject of subjects.values()) if (sexMatches(subject.studies[0]!.sex, criteria.sex)) selected.push(subject);
     }
+    let ages: Map<SubjectGroup, number | null> | undefined;
     if (criteria.ageAtDiagnosis) {
-      const ages = await agesOf(selected, signal);
-      selected = selected.filter((subject) => inRange(ages.get(subject), criteria.ageAtDiagnosis));
+      ages = await agesOf(selected, signal);
+      selected = selected.filter((subject) => inRange(ages!.get(subject), criteria.ageAtDiagnosis));
     }
 
     // Series-level criteria: one Series-level find, checked again in memory.
     let matchingSeries: Map<string, string[]> | undefined;
+    let seriesSummaries: Map<string, SeriesSummary> | undefined;
     if (hasSeriesCriteria(criteria) && selected.length > 0) {
       matchingSeries = new Map();
+      seriesSummaries = new Map();
       const found = await client.find({ level: 'Series', query: toSeriesQuery(criteria), caseSensitive: false }, signal);
       for (const dto of found) {
         const summary = toSeriesSummary(dto);
         if (!seriesMatches(summary, criteria)) continue;
+        seriesSummaries.set(summary.orthancId, summary);
         const list = matchingSeries.get(summary.studyOrthancId);
         if (list) list.push(summary.orthancId);
         else matchingSeries.set(summary.studyOrthancId, [summary.orthancId]);
       }
     }
 
-    const byDataset = new Map<string, { subjects: number; studies: Set<string>; series: Set<string> }>();
-    const allStudies = new Set<string>();
-    const allSeries = new Set<string>();
-    let subjectsTotal = 0;
+    const subjects: SelectedSubject[] = [];
     for (const subject of selected) {
-      let counted = false;
-      for (const study of subject.studies) {
-        const series = matchingSeries ? matchingSeries.get(study.orthancId) ?? [] : study.seriesIds;
-        if (series.length === 0) continue;
-        let row = byDataset.get(subject.datasetLocalId);
-        if (!row) byDataset.set(subject.datasetLocalId, (row = { subjects: 0, studies: new Set(), series: new Set() }));
-        if (!counted) {
-          row.subjects += 1;
-          subjectsTotal += 1;
-          counted = true;
-        }
-        row.studies.add(study.orthancId);
-        allStudies.add(study.orthancId);
-        for (const id of series) {
-          row.series.add(id);
-          allSeries.add(id);
-        }
-      }
+      const studies = subject.studies
+        .map((study) => ({ study, seriesIds: matchingSeries ? matchingSeries.get(study.orthancId) ?? [] : study.seriesIds }))
+        .filter((entry) => entry.seriesIds.length > 0);
+      if (studies.length > 0) subjects.push({ subject, studies });
     }
-    const rows: (CountsRecord & { datasetLocalId: string })[] = [...byDataset]
-      .map(([datasetLocalId, row]) => ({ datasetLocalId, subjects: row.subjects, studies: row.studies.size, series: row.series.size }))
-      .sort((a, b) => compareText(a.datasetLocalId, b.datasetLocalId));
     return {
-      subjects: subjectsTotal,
-      studies: allStudies.size,
-      series: allSeries.size,
-      byDataset: rows,
-      unsupportedCriteria: [...unsupported].sort(),
+      subjects,
+      unsupported: [...unsupported].sort(),
+      ...(ages && { ages }),
+      ...(seriesSummaries && { seriesSummaries }),
     };
   }
+
+  async function breakdownCohort(criteria: SiteCriteria, by: BreakdownDimension, signal: AbortSignal): Promise<BreakdownRow[]> {
+    const read = await cache.read(signal);
+    const selection = await selectionOf(read, criteria, signal);
+    if (isSeriesDimension(by)) {
+      // Series criteria read the selected series with their tags; otherwise their lists are
+      // read (or found in the cache) once for every series-level breakdown of the read.
+      const summaries = selection.seriesSummaries
+        ?? await read.share(`cohort series ${criteriaKey(criteria)}`, signal, (s) => summariesOf(selection, s));
+      return breakdownBySeries(selection, by, summaries);
+    }
+    switch (by) {
+      case 'SEX':
+        return breakdownBySubject(selection, (subject) => subject.studies[0]!.sex);
+      case 'CANCER_TYPE':
+        return breakdownBySubject(selection, (subject) => diagnosisOf(curated.get(subject.datasetLocalId)?.cancerTypes) ?? UNKNOWN_KEY);
+      case 'AGE_BAND': {
+        const ages = selection.ages
+          ?? await read.share(`cohort ages ${criteriaKey(criteria)}`, signal, (s) => agesOf(selection.subjects.map((entry) => entry.subject), s));
+        return breakdownBySubject(selection, (subject) => toAgeBand(ages.get(subject)) ?? UNKNOWN_KEY);
+      }
+    }
+  }
+
+  /** The summaries of every series of the selection's studies, by Orthanc series id. */
+  async function summariesOf(selection: CohortSelection, signal: AbortSignal): Promise<Map<string, SeriesSummary>> {
+    const studyIds = selection.subjects.flatMap((entry) => entry.studies.map(({ study }) => study.orthancId));
+    const summaries = new Map<string, SeriesSummary>();
+    for (const list of (await cache.seriesOfMany(studyIds, signal)).values()) for (const series of list) summaries.set(series.orthancId, series);
+    return summaries;
+  }
+}
+
+/** The same criteria give the same key, whatever order their fields were written in. */
+function criteriaKey(criteria: SiteCriteria): string {
+  return JSON.stringify(Object.keys(criteria).sort().map((field) => [field, criteria[field as keyof SiteCriteria]]));
 }

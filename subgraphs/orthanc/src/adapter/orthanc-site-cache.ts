@@ -1,3 +1,4 @@
+import { ProviderTimeoutError } from '@cancer-imaging/provider-kit';
 import type { Logger } from 'pino';
 import type { OrthancClient } from './orthanc-client.js';
 import type { ChangeDto, SeriesDto, StatisticsDto } from './orthanc-dto.js';
@@ -23,14 +24,15 @@ import type { Grouping } from './orthanc-options.js';
  *   ApiVersion >= 17 where the series find carries them as RequestedTags;
  * - per SEG/RTSTRUCT series, the series it references (its instances' tags).
  *
- * Freshness: each operation calls current() once, which makes exactly one /changes call
- * (plus one /statistics call, in parallel). New or modified resources show in /changes;
- * Orthanc 1.10 logs nothing when a resource is deleted (verified: DELETE /studies/{id}
- * leaves /changes and the surviving study's LastUpdate unchanged), so the counts in
- * /statistics catch deletions. Either kind of change rebuilds the study snapshot (one
- * find); cached series and facts survive a rebuild while their study's LastUpdate and
- * series list are unchanged. Nothing else expires: an unchanged site costs two small
- * calls per operation and no tag read.
+ * Freshness: each operation calls read() (or current()) once, which makes exactly one
+ * /changes call (plus one /statistics call, in parallel); operations that start while a
+ * read is in flight join it, and share the work derived from it (SiteRead.share). New or
+ * modified resources show in /changes; Orthanc 1.10 logs nothing when a resource is
+ * deleted (verified: DELETE /studies/{id} leaves /changes and the surviving study's
+ * LastUpdate unchanged), so the counts in /statistics catch deletions. Either kind of
+ * change rebuilds the study snapshot (one find); cached series and facts survive a rebuild
+ * while their study's LastUpdate and series list are unchanged. Nothing else expires: an
+ * unchanged site costs two small calls per operation and no tag read.
  */
 
 export interface SiteSnapshot {
@@ -38,6 +40,19 @@ export interface SiteSnapshot {
   readonly studies: ReadonlyMap<string, StudyEntry>;
   /** Orthanc series id to Orthanc study id. */
   readonly seriesToStudy: ReadonlyMap<string, string>;
+}
+
+/** One read of the site (one /changes call), shared by the operations that joined it. */
+export interface SiteRead {
+  readonly snapshot: SiteSnapshot;
+  /**
+   * Work derived from this read, done once for all the operations that joined it: the kit
+   * asks for a cohort's count and each of its breakdowns at once, and they need the same
+   * subject index, series find and series lists. An operation that starts later makes a
+   * new read and does the work again (from the caches). When the operation that started
+   * the work ran out of time while this one still has some, this one does it again itself.
+   */
+  share<T>(key: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 export interface OrthancSiteCacheOptions {
@@ -92,7 +107,7 @@ const NO_FACTS: InstanceFacts = { patientAge: null, groupingValue: null };
 
 export class OrthancSiteCache {
   private snapshot: Snapshot | undefined;
-  private refreshing: Promise<SiteSnapshot> | undefined;
+  private refreshing: Promise<SiteRead> | undefined;
   private readonly seriesParts = new Map<string, SeriesPart>();
   private readonly factsParts = new Map<string, FactsPart>();
   private readonly segmentationParts = new Map<string, SegmentationPart>();
@@ -113,6 +128,11 @@ export class OrthancSiteCache {
 
   /** The fresh study snapshot: one /changes call (and one /statistics) per call, shared by concurrent callers. */
   async current(signal: AbortSignal): Promise<SiteSnapshot> {
+    return (await this.read(signal)).snapshot;
+  }
+
+  /** As current(), with the work shared among the operations that joined this read. */
+  async read(signal: AbortSignal): Promise<SiteRead> {
     const inflight = this.refreshing;
     if (inflight) {
       try {
@@ -122,7 +142,7 @@ export class OrthancSiteCache {
         if (signal.aborted) throw error;
       }
     }
-    const run = this.refresh(signal);
+    const run = this.refresh(signal).then(createSiteRead);
     this.refreshing = run;
     try {
       return await run;
@@ -215,6 +235,39 @@ export class OrthancSiteCache {
     return result;
   }
 
+  /**
+   * The series of many studies at once, for a question about a whole cohort (a breakdown by
+   * modality, body part or manufacturer). As seriesOf, except that when the missing lists
+   * would take more than one find and are at least half the site's studies, one
+   * unrestricted Series-level find reads every series of the site instead of one find per
+   * `batchSize` studies; what it returns is cached per study as seriesOf caches it.
+   */
+  async seriesOfMany(studyIds: readonly string[], signal: AbortSignal): Promise<Map<string, readonly SeriesSummary[]>> {
+    const snapshot = this.requireSnapshot();
+    const wanted = [...new Set(studyIds)].filter((id) => snapshot.studies.has(id));
+    const missing = wanted.filter((id) => !this.seriesParts.has(id));
+    if (missing.length > this.options.batchSize && missing.length * 2 >= snapshot.studies.size) {
+      const dtos = await this.client.find({ level: 'Series', query: {} }, signal);
+      const byStudy = new Map<string, SeriesSummary[]>();
+      for (const dto of dtos) {
+        const list = byStudy.get(dto.ParentStudy);
+        if (list) list.push(toSeriesSummary(dto));
+        else byStudy.set(dto.ParentStudy, [toSeriesSummary(dto)]);
+      }
+      for (const study of snapshot.studies.values()) {
+        if (!this.seriesParts.has(study.orthancId)) this.storeSeries(study, byStudy.get(study.orthancId) ?? [], false);
+      }
+    }
+    // Whatever is still missing (a few studies, or all of a small cohort) is read by seriesOf.
+    return this.seriesOf(wanted, signal);
+  }
+
+  /** Caches one study's series list, sorted by SeriesInstanceUID, valid while the study is unchanged. */
+  private storeSeries(study: StudyEntry, series: SeriesSummary[], withRequestedTags: boolean): void {
+    series.sort((a, b) => compareText(a.seriesInstanceUid, b.seriesInstanceUid) || compareText(a.orthancId, b.orthancId));
+    this.seriesParts.set(study.orthancId, { lastUpdate: study.lastUpdate, seriesKey: study.seriesIds.join(), series, withRequestedTags });
+  }
+
   private async fillSeries(studies: readonly StudyEntry[], signal: AbortSignal, requestedTags?: readonly string[]): Promise<void> {
     const listable = studies.filter((study) => UID.test(study.studyInstanceUid));
     const single = studies.filter((study) => !UID.test(study.studyInstanceUid));
@@ -225,10 +278,7 @@ export class OrthancSiteCache {
     const store = (chunk: readonly StudyEntry[], dtos: readonly SeriesDto[]) => {
       const byStudy = new Map<string, SeriesSummary[]>(chunk.map((study) => [study.orthancId, []]));
       for (const dto of dtos) byStudy.get(dto.ParentStudy)?.push(toSeriesSummary(dto, keep));
-      for (const study of chunk) {
-        const series = byStudy.get(study.orthancId)!.sort((a, b) => compareText(a.seriesInstanceUid, b.seriesInstanceUid) || compareText(a.orthancId, b.orthancId));
-        this.seriesParts.set(study.orthancId, { lastUpdate: study.lastUpdate, seriesKey: study.seriesIds.join(), series, withRequestedTags: honoured });
-      }
+      for (const study of chunk) this.storeSeries(study, byStudy.get(study.orthancId)!, honoured);
     };
     await mapWithConcurrency([...chunks.map((chunk) => ({ chunk, single: false })), ...single.map((study) => ({ chunk: [study], single: true }))], this.options.parallelism, signal, async ({ chunk, single: one }) => {
       if (one) {
@@ -351,6 +401,33 @@ function countsExplained(before: Counts, after: Counts, changes: readonly Change
 
 export function labelsUnsupported(version: string): OrthancUnsupportedFeatureError {
   return new OrthancUnsupportedFeatureError(`This site groups datasets by label, which needs Orthanc 1.12 or later; it runs Orthanc ${version}.`);
+}
+
+function createSiteRead(snapshot: SiteSnapshot): SiteRead {
+  const work = new Map<string, Promise<unknown>>();
+  return {
+    snapshot,
+    async share<T>(key: string, signal: AbortSignal, compute: (signal: AbortSignal) => Promise<T>): Promise<T> {
+      for (let started = work.get(key) as Promise<T> | undefined; started; started = work.get(key) as Promise<T> | undefined) {
+        try {
+          return await untilAborted(started, signal);
+        } catch (error) {
+          // Any failure but a timeout is the site's answer, the same for every operation of
+          // the read. A timeout ended another operation's work while ours may have time
+          // left: we do the work again, or join whoever already started it again.
+          if (signal.aborted || !isTimeout(error)) throw error;
+          if (work.get(key) === started) break;
+        }
+      }
+      const run = compute(signal);
+      work.set(key, run);
+      return run;
+    },
+  };
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof ProviderTimeoutError || (error as { name?: unknown } | null)?.name === 'AbortError';
 }
 
 /** Resolves or rejects with `promise`, or rejects as soon as `signal` aborts. */

@@ -3,10 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
-  ProviderAuthError, ProviderTimeoutError, ProviderUnavailableError, subjectRefKey, withDeadline,
-  type ProviderAdapter, type SiteCriteria,
+  BREAKDOWN_DIMENSIONS, ProviderAuthError, ProviderTimeoutError, ProviderUnavailableError, subjectRefKey, withDeadline,
+  type BreakdownDimension, type ProviderAdapter, type SiteCriteria,
 } from '@cancer-imaging/provider-kit';
-import { SEXES } from '@cancer-imaging/schema';
+import { SEXES, type Sex } from '@cancer-imaging/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrthancAdapter, createOrthancClient } from '../../src/adapter/index.js';
 import { dicomJsonString } from '../../src/adapter/orthanc-dto.js';
@@ -14,7 +14,7 @@ import { startLocalOrthanc, uploadDicomFiles, type LocalOrthanc } from '../../sr
 import { orthancTestsEnabled } from '../../src/local/require-orthanc.js';
 import {
   buildSampleDicom, expectedCohort, filesOfSite, forbiddenIdentifierValues, SAMPLE_DICOM_PYTHON, SAMPLE_DICOM_SCRIPT,
-  type SampleCohortCriteria, type SampleDicomManifest,
+  type SampleCohortCriteria, type SampleDicomManifest, type SampleDicomSex,
 } from '../../src/local/sample-dicom.js';
 import {
   callContext, countingFetch, curatedDataset, orthancSite, PASSWORD_VAR, silentLogger, USER_VAR,
@@ -42,6 +42,46 @@ function oracleCriteria(criteria: SiteCriteria): SampleCohortCriteria {
     ...(criteria.ageAtDiagnosis?.max !== undefined && { ageMax: criteria.ageAtDiagnosis.max }),
   };
 }
+
+/** Keys a breakdown may show, read from the manifest (not from the adapter). */
+function candidateKeys(manifest: SampleDicomManifest, site: string, by: BreakdownDimension): string[] {
+  const files = filesOfSite(manifest, site);
+  switch (by) {
+    case 'MODALITY': return [...new Set(files.map((file) => file.modality))];
+    case 'BODY_PART': return [...new Set(files.map((file) => file.bodyPart))];
+    case 'MANUFACTURER': return [...new Set(files.map((file) => file.manufacturer.trim().toUpperCase()))];
+    case 'SEX': return Object.keys(SEXES);
+    case 'CANCER_TYPE': return [...new Set(manifest.sites.find((s) => s.id === site)!.datasets.map((d) => d.cancerType ?? 'UNKNOWN'))];
+    case 'AGE_BAND': return [...Array.from({ length: 18 }, (_, i) => `${i * 5}-${i * 5 + 4}`), '90+'];
+  }
+}
+
+/**
+ * The oracle's criteria for `base` narrowed to one breakdown key, or undefined when `base`
+ * already leaves that key out: a bucket must count what such a narrowed query counts.
+ */
+function narrowedTo(base: SampleCohortCriteria, by: BreakdownDimension, key: string): SampleCohortCriteria | undefined {
+  const within = (list: readonly string[] | undefined, value: string) => !list || list.some((v) => v.trim().toUpperCase() === value.toUpperCase());
+  switch (by) {
+    case 'MODALITY': return within(base.modalities, key) ? { ...base, modalities: [key] } : undefined;
+    case 'BODY_PART': return within(base.bodyParts, key) ? { ...base, bodyParts: [key] } : undefined;
+    case 'MANUFACTURER': return within(base.manufacturers, key) ? { ...base, manufacturers: [key] } : undefined;
+    case 'CANCER_TYPE': return within(base.cancerTypes, key) ? { ...base, cancerTypes: [key] } : undefined;
+    case 'SEX': {
+      const dicom = SEXES[key as Sex].dicom as SampleDicomSex;
+      return !base.sex || base.sex.includes(dicom) ? { ...base, sex: [dicom] } : undefined;
+    }
+    case 'AGE_BAND': {
+      const [low, high] = key === '90+' ? [90, Number.POSITIVE_INFINITY] : key.split('-').map(Number) as [number, number];
+      const ageMin = Math.max(low, base.ageMin ?? 0);
+      const ageMax = Math.min(high, base.ageMax ?? Number.POSITIVE_INFINITY);
+      return ageMin <= ageMax ? { ...base, ageMin, ...(Number.isFinite(ageMax) && { ageMax }) } : undefined;
+    }
+  }
+}
+
+const byDatasetAndKey = (a: { dataset: string; key: string }, b: { dataset: string; key: string }) =>
+  a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 
 const COMBOS: { name: string; criteria: SiteCriteria }[] = [
   { name: 'no criteria', criteria: {} },
@@ -107,6 +147,38 @@ describe.skipIf(!enabled)('Orthanc adapter against a real Orthanc', () => {
     // Sanity: the combinations are not all empty, and a patient enrolled in two datasets counts twice.
     expect(expectedCohort(manifest, SITE, oracleCriteria({ modalities: ['CT'] })).subjects).toBeGreaterThan(0);
     expect((await site.countCohort({}, callContext())).subjects).toBe(manifest.totals[SITE]!.subjects);
+  });
+
+  it(`breaks cohorts down by every dimension as the oracle narrowed to each key counts them (${COMBOS.length} criteria combinations)`, async () => {
+    const site = adapterFor(orthanc);
+    let buckets = 0;
+    for (const { name, criteria } of COMBOS) {
+      const base = oracleCriteria(criteria);
+      for (const by of BREAKDOWN_DIMENSIONS) {
+        const expected = candidateKeys(manifest, SITE, by).flatMap((key) => {
+          const narrowed = narrowedTo(base, by, key);
+          return narrowed ? expectedCohort(manifest, SITE, narrowed).byDataset.map((row) => ({ dataset: row.dataset, key, subjects: row.subjects })) : [];
+        });
+        const rows = await site.breakdownCohort(criteria, by, callContext());
+        const actual = rows.map((row) => ({ dataset: row.datasetLocalId, key: row.key, subjects: row.subjects }));
+        expect(actual.sort(byDatasetAndKey), `${name} ${by}`).toEqual(expected.sort(byDatasetAndKey));
+        buckets += actual.length;
+      }
+    }
+    // Sanity: the sample has several modalities, manufacturers, sexes and age bands.
+    const unrestricted = await site.breakdownCohort({}, 'MODALITY', callContext());
+    expect(new Set(unrestricted.map((row) => row.key))).toEqual(new Set(['CT', 'MR', 'PT', 'SEG', 'RTSTRUCT']));
+    expect(buckets).toBeGreaterThan(100);
+  });
+
+  it('answers a cohort\'s count and its six breakdowns together in the calls of the count alone', async () => {
+    const criteria: SiteCriteria = { modalities: ['CT', 'MR'], ageAtDiagnosis: { min: 40 } };
+    const alone = countingFetch(fetch);
+    await adapterFor(orthanc, alone.fetch).countCohort(criteria, callContext());
+    const together = countingFetch(fetch);
+    const site = adapterFor(orthanc, together.fetch);
+    await Promise.all([site.countCohort(criteria, callContext()), ...BREAKDOWN_DIMENSIONS.map((by) => site.breakdownCohort(criteria, by, callContext()))]);
+    expect(together.log.byEndpoint()).toEqual(alone.log.byEndpoint());
   });
 
   it('reports yearOfDiagnosis as unsupported instead of applying it', async () => {

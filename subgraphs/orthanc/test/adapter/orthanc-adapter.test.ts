@@ -1,4 +1,7 @@
-import { ProviderError, subjectRefKey, withDeadline, type ProviderAdapter, type SiteCriteria } from '@cancer-imaging/provider-kit';
+import {
+  BREAKDOWN_DIMENSIONS, ProviderError, subjectRefKey, withDeadline,
+  type BreakdownDimension, type BreakdownRow, type ProviderAdapter, type SiteCriteria,
+} from '@cancer-imaging/provider-kit';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOrthancAdapter, OrthancNotFoundError, OrthancUnsupportedFeatureError } from '../../src/adapter/index.js';
@@ -229,6 +232,121 @@ describe('Orthanc adapter: cohort counts', () => {
     ]);
     // A study in two labelled datasets is one study in the site's totals.
     expect([counts.subjects, counts.studies, counts.series]).toEqual([3, 2, 4]);
+  });
+});
+
+/** Breakdown rows as dataset -> key -> subjects, to compare with hand-computed tables. */
+function table(rows: readonly BreakdownRow[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const row of rows) {
+    expect(out[row.datasetLocalId]?.[row.key], `${row.datasetLocalId}/${row.key} twice`).toBeUndefined();
+    (out[row.datasetLocalId] ??= {})[row.key] = row.subjects;
+  }
+  return out;
+}
+
+/** Hand-computed from STUDIES: P2 is two subjects (LUNG at 69, PROSTATE at 68). */
+const BREAKDOWNS: { by: BreakdownDimension; criteria: SiteCriteria; expected: Record<string, Record<string, number>> }[] = [
+  { by: 'MODALITY', criteria: {}, expected: { LUNG: { CT: 2, PT: 1, RTSTRUCT: 1 }, PROSTATE: { MR: 2, SEG: 1 }, MIXED: { CT: 1 }, EXTRA: { MR: 1 } } },
+  { by: 'BODY_PART', criteria: {}, expected: { LUNG: { CHEST: 2, WHOLEBODY: 1 }, PROSTATE: { PROSTATE: 1, PELVIS: 1 }, MIXED: { CHEST: 1 }, EXTRA: { BREAST: 1 } } },
+  // "SIEMENS" and "Siemens" are one key; so are "PHILIPS" and "philips".
+  { by: 'MANUFACTURER', criteria: {}, expected: { LUNG: { SIEMENS: 1, 'GE MEDICAL SYSTEMS': 2, VARIAN: 1 }, PROSTATE: { PHILIPS: 2, QIICR: 1 }, MIXED: { SIEMENS: 1 }, EXTRA: { 'GE MEDICAL SYSTEMS': 1 } } },
+  { by: 'SEX', criteria: {}, expected: { LUNG: { FEMALE: 1, MALE: 1 }, PROSTATE: { MALE: 1, UNKNOWN: 1 }, MIXED: { OTHER: 1 }, EXTRA: { FEMALE: 1 } } },
+  // MIXED has two curated cancer types and EXTRA none: their subjects' cancer type is unknown.
+  { by: 'CANCER_TYPE', criteria: {}, expected: { LUNG: { LUNG: 2 }, PROSTATE: { PROSTATE: 2 }, MIXED: { UNKNOWN: 1 }, EXTRA: { UNKNOWN: 1 } } },
+  { by: 'AGE_BAND', criteria: {}, expected: { LUNG: { '60-64': 1, '65-69': 1 }, PROSTATE: { '45-49': 1, '65-69': 1 }, MIXED: { UNKNOWN: 1 }, EXTRA: { '30-34': 1 } } },
+  { by: 'MODALITY', criteria: { modalities: ['CT', 'MR'], sex: ['MALE', 'FEMALE'] }, expected: { LUNG: { CT: 2 }, PROSTATE: { MR: 1 }, EXTRA: { MR: 1 } } },
+  { by: 'SEX', criteria: { modalities: ['CT'] }, expected: { LUNG: { FEMALE: 1, MALE: 1 }, MIXED: { OTHER: 1 } } },
+  { by: 'AGE_BAND', criteria: { ageAtDiagnosis: { min: 60, max: 68 } }, expected: { LUNG: { '60-64': 1 }, PROSTATE: { '65-69': 1 } } },
+  { by: 'MANUFACTURER', criteria: { manufacturers: ['siemens'] }, expected: { LUNG: { SIEMENS: 1 }, MIXED: { SIEMENS: 1 } } },
+  { by: 'CANCER_TYPE', criteria: { cancerTypes: ['LUNG', 'BREAST'] }, expected: { LUNG: { LUNG: 2 }, MIXED: { UNKNOWN: 1 } } },
+];
+
+describe('Orthanc adapter: cohort breakdowns', () => {
+  for (const { by, criteria, expected } of BREAKDOWNS) {
+    it(`counts subjects per dataset and ${by} key: ${JSON.stringify(criteria)}`, async () => {
+      expect(table(await adapter().breakdownCohort(criteria, by, callContext()))).toEqual(expected);
+    });
+  }
+
+  it('puts every counted subject under one key of a subject-level dimension, and makes each series-level bucket the cohort narrowed to its key', async () => {
+    const site = adapter();
+    for (const { name, criteria } of COHORTS) {
+      const counts = await site.countCohort(criteria, callContext());
+      const subjects = Object.fromEntries(counts.byDataset.map((row) => [row.datasetLocalId, row.subjects]));
+      for (const by of ['SEX', 'CANCER_TYPE', 'AGE_BAND'] as const) {
+        const sums: Record<string, number> = {};
+        for (const row of await site.breakdownCohort(criteria, by, callContext())) sums[row.datasetLocalId] = (sums[row.datasetLocalId] ?? 0) + row.subjects;
+        expect(sums, `${name} ${by}`).toEqual(subjects);
+      }
+      for (const [by, field] of [['MODALITY', 'modalities'], ['BODY_PART', 'bodyParts'], ['MANUFACTURER', 'manufacturers']] as const) {
+        const buckets = table(await site.breakdownCohort(criteria, by, callContext()));
+        const keys = new Set(Object.values(buckets).flatMap((row) => Object.keys(row)));
+        expect(keys.has('UNKNOWN'), `${name} ${by}`).toBe(false);
+        for (const key of keys) {
+          const narrowed = await site.countCohort({ ...criteria, [field]: [key] }, callContext());
+          const expected = Object.fromEntries(narrowed.byDataset.map((row) => [row.datasetLocalId, row.subjects]));
+          const actual = Object.fromEntries(Object.entries(buckets).filter(([, row]) => row[key] !== undefined).map(([dataset, row]) => [dataset, row[key]]));
+          expect(actual, `${name} ${by} ${key}`).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  it('puts a series whose Modality, body part and manufacturer it cannot name under UNKNOWN: no criterion selects them', async () => {
+    orthanc.addStudy({ patientId: 'P7', sex: 'M', age: '070Y', studyUid: '1.2.9', date: '20220101', protocol: 'LUNG', series: [{ modality: 'SR' }] });
+    const site = adapter();
+    expect(table(await site.breakdownCohort({ datasetLocalIds: ['LUNG'] }, 'MODALITY', callContext()))).toEqual({ LUNG: { CT: 2, PT: 1, RTSTRUCT: 1, UNKNOWN: 1 } });
+    expect(table(await site.breakdownCohort({ datasetLocalIds: ['LUNG'] }, 'BODY_PART', callContext())).LUNG!.UNKNOWN).toBe(1);
+    expect(table(await site.breakdownCohort({ datasetLocalIds: ['LUNG'] }, 'MANUFACTURER', callContext())).LUNG!.UNKNOWN).toBe(1);
+    // A series record calls it OT, but no modality criterion selects it, OT included.
+    expect((await site.countCohort({ datasetLocalIds: ['LUNG'], modalities: ['OT'] }, callContext())).subjects).toBe(0);
+    expect(table(await site.breakdownCohort({ datasetLocalIds: ['LUNG'] }, 'AGE_BAND', callContext()))).toEqual({ LUNG: { '60-64': 1, '65-69': 1, '70-74': 1 } });
+  });
+
+  it('reports yearOfDiagnosis through the count only, and breaks down as if it were not set', async () => {
+    const site = adapter();
+    expect(await site.breakdownCohort({ yearOfDiagnosis: { min: 2100 } }, 'SEX', callContext())).toEqual(await site.breakdownCohort({}, 'SEX', callContext()));
+  });
+
+  it('costs the count\'s upstream calls and no more when asked with the count, on a cold site and a warm one', async () => {
+    const criteria: SiteCriteria = { modalities: ['CT', 'MR'] };
+    await adapter().countCohort(criteria, callContext());
+    const countAlone = counted.log.byEndpoint();
+    counted = countingFetch();
+    const site = adapter();
+    const together = () => Promise.all([
+      site.countCohort(criteria, callContext()),
+      ...BREAKDOWN_DIMENSIONS.map((by) => site.breakdownCohort(criteria, by, callContext())),
+    ]);
+    await together();
+    // Cold: the instance reads for the grouping tag, the series lists they need and the
+    // criteria's find happen once for the count and the six breakdowns.
+    expect(counted.log.byEndpoint()).toEqual(countAlone);
+    expect(counted.log.tagReads()).toBe(8);
+    counted.log.reset();
+    await together();
+    expect(counted.log.byEndpoint()).toEqual({ 'GET /changes': 1, 'GET /statistics': 1, 'POST /tools/find': 1 });
+  });
+
+  it('reads a cohort\'s series lists once, in one find for most of the site, for its series-level breakdowns', async () => {
+    // Grouped by site, the snapshot holds no series list yet (no instance is read to group).
+    const site = adapter({ grouping: { by: 'site' }, batchSize: 2 }, [curatedDataset('orthanc-a', 'whole-site', ['LUNG'])]);
+    const ask = () => Promise.all([
+      site.countCohort({}, callContext()),
+      site.breakdownCohort({}, 'MODALITY', callContext()),
+      site.breakdownCohort({}, 'BODY_PART', callContext()),
+      site.breakdownCohort({}, 'MANUFACTURER', callContext()),
+    ]);
+    const [counts, modality] = await ask();
+    expect(counts.subjects).toBe(6);
+    expect(table(modality)).toEqual({ 'whole-site': { CT: 4, PT: 1, RTSTRUCT: 1, MR: 3, SEG: 1 } });
+    // The study list, then ONE unrestricted series find, where seriesOf would make
+    // ceil(8 / batchSize 2) = 4.
+    expect(counted.log.byEndpoint()).toEqual({ 'GET /changes?last': 1, 'GET /statistics': 1, 'POST /tools/find': 2 });
+    counted.log.reset();
+    await ask();
+    expect(counted.log.byEndpoint()).toEqual({ 'GET /changes': 1, 'GET /statistics': 1 });
   });
 });
 

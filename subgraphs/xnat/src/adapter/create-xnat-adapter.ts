@@ -1,10 +1,13 @@
 import {
-  ProviderError, subjectRefKey, toProviderError,
-  type AdapterDeps, type CallContext, type CohortCountRecord, type CountsRecord, type CriteriaField, type DatasetMetadata,
+  ProviderError, subjectRefKey, toAgeBand, toProviderError, UNKNOWN_KEY,
+  type AdapterDeps, type BreakdownDimension, type BreakdownRow, type CallContext, type CriteriaField, type DatasetMetadata,
   type DatasetRecord, type PageResult, type ProviderAdapter, type SegmentationRecord, type SeriesRecord,
   type SiteConfig, type SiteCriteria, type StudyRecord, type SubjectRecord,
 } from '@cancer-imaging/provider-kit';
 import { mapLimit } from './xnat-async.js';
+import {
+  breakdownByScan, breakdownBySubject, countSelection, isSeriesDimension, type CohortSelection, type SelectedSubject,
+} from './xnat-cohort.js';
 import { createXnatClientForSite, isXnatId, type XnatClient } from './xnat-client.js';
 import {
   decideCancerType, diagnosisOf, exactCriteriaFor, hasSeriesCriteria, inRange, scanMatches, sexMatches,
@@ -43,6 +46,8 @@ const PROJECT_PARALLELISM = 2;
  * answer for cost one scans listing each, and without the search service every session
  * does. While the project snapshot is fresh (`snapshotTtlMs`), counts, subject pages and
  * study pages cost no call; series cost one scans call per session not yet cached.
+ * A breakdown costs what the count costs: both read the same snapshots (built once for
+ * concurrent callers), which hold every scan's modality, body part and manufacturer.
  */
 export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): ProviderAdapter {
   const options: XnatSiteOptions = parseXnatSiteOptions(site);
@@ -148,7 +153,11 @@ export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): Provider
     },
 
     countCohort(criteria, ctx) {
-      return run('countCohort', ctx, () => countCohort(criteria, ctx.signal));
+      return run('countCohort', ctx, async () => countSelection(await selectCohort(criteria, ctx.signal)));
+    },
+
+    breakdownCohort(criteria, by, ctx) {
+      return run('breakdownCohort', ctx, async () => breakdownCohort(await selectCohort(criteria, ctx.signal), by));
     },
 
     listSubjects(datasetLocalId, page, ctx) {
@@ -261,7 +270,8 @@ export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): Provider
     },
   };
 
-  async function countCohort(criteria: SiteCriteria, signal: AbortSignal): Promise<CohortCountRecord> {
+  /** The subjects and scans the criteria select: the one step countCohort and breakdownCohort share. */
+  async function selectCohort(criteria: SiteCriteria, signal: AbortSignal): Promise<CohortSelection> {
     const unsupported = new Set<CriteriaField>();
     if (criteria.yearOfDiagnosis) unsupported.add('yearOfDiagnosis');
     let projects = [...await servedProjects(signal)];
@@ -274,33 +284,26 @@ export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): Provider
       });
     }
     const series = hasSeriesCriteria(criteria);
-    const rows: (CountsRecord & { datasetLocalId: string })[] = [];
+    const subjects: SelectedSubject[] = [];
     for (const snapshot of await snapshots(projects, signal)) {
       if (criteria.bodyParts && !snapshot.hasBodyPartField) unsupported.add('bodyParts');
-      let subjects = 0;
-      let studies = 0;
-      let scans = 0;
       for (const subject of snapshot.subjects) {
         if (!sexMatches(subject.sex, criteria.sex) || !inRange(subject.age, criteria.ageAtDiagnosis)) continue;
-        let counted = false;
-        for (const session of subject.sessions) {
-          const matching = series ? session.scans.filter((scan) => scanMatches(scan, criteria)).length : session.scans.length;
-          if (matching === 0) continue;
-          counted = true;
-          studies += 1;
-          scans += matching;
-        }
-        if (counted) subjects += 1;
+        const sessions = subject.sessions
+          .map((session) => ({ session, scans: series ? session.scans.filter((scan) => scanMatches(scan, criteria)) : session.scans }))
+          .filter((entry) => entry.scans.length > 0);
+        if (sessions.length > 0) subjects.push({ projectId: snapshot.projectId, subject, sessions });
       }
-      if (subjects > 0) rows.push({ datasetLocalId: snapshot.projectId, subjects, studies, series: scans });
     }
-    rows.sort((a, b) => compareText(a.datasetLocalId, b.datasetLocalId));
-    return {
-      subjects: rows.reduce((sum, row) => sum + row.subjects, 0),
-      studies: rows.reduce((sum, row) => sum + row.studies, 0),
-      series: rows.reduce((sum, row) => sum + row.series, 0),
-      byDataset: rows,
-      unsupportedCriteria: [...unsupported].sort(),
-    };
+    return { subjects, unsupported: [...unsupported].sort() };
+  }
+
+  function breakdownCohort(selection: CohortSelection, by: BreakdownDimension): BreakdownRow[] {
+    if (isSeriesDimension(by)) return breakdownByScan(selection, by);
+    switch (by) {
+      case 'SEX': return breakdownBySubject(selection, (_project, subject) => subject.sex);
+      case 'CANCER_TYPE': return breakdownBySubject(selection, (project) => diagnosisOf(curated.get(project)?.cancerTypes) ?? UNKNOWN_KEY);
+      case 'AGE_BAND': return breakdownBySubject(selection, (_project, subject) => toAgeBand(subject.age) ?? UNKNOWN_KEY);
+    }
   }
 }

@@ -1,11 +1,15 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { subjectRefKey, type ProviderAdapter, type SiteCriteria } from '@cancer-imaging/provider-kit';
+import {
+  BREAKDOWN_DIMENSIONS, manufacturerKey, subjectRefKey, UNKNOWN_KEY,
+  type BreakdownDimension, type BreakdownRow, type ProviderAdapter, type SiteCriteria,
+} from '@cancer-imaging/provider-kit';
+import { bodyPartFromDicom, modalityFromDicom, SEXES, type BodyPart, type CancerType, type Modality, type Sex } from '@cancer-imaging/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createXnatAdapter } from '../../src/adapter/index.js';
 import {
   DEFAULT_FAKE_XNAT_USER, defaultFakeArchive, expectedXnatCohort, forbiddenXnatValues, indexFakeXnatArchive, largeFakeArchive,
-  startFakeXnat, type FakeXnat, type FakeXnatArchive,
+  startFakeXnat, subjectAgeAtFirstSession, type FakeXnat, type FakeXnatArchive,
 } from '../../src/testing/index.js';
 import { callContext, curatedDataset, PASSWORD_VAR, silentLogger, USER_VAR, xnatSite } from './support/helpers.js';
 
@@ -52,6 +56,44 @@ const CRITERIA: [string, SiteCriteria][] = [
   ['lung or glioblastoma, male or unknown sex', { cancerTypes: ['LUNG', 'GLIOBLASTOMA'], sex: ['MALE', 'UNKNOWN'] }],
 ];
 
+/** Keys a breakdown may show besides UNKNOWN, read from the archive (not from the adapter). */
+function candidateKeys(archive: FakeXnatArchive, by: BreakdownDimension): string[] {
+  const defined = <T>(values: (T | undefined)[]) => [...new Set(values.filter((v): v is T => v !== undefined))] as string[];
+  switch (by) {
+    case 'MODALITY': return defined(archive.scans.map((scan) => modalityFromDicom(scan.modality)));
+    case 'BODY_PART': return defined(archive.scans.map((scan) => bodyPartFromDicom(scan.bodyPartExamined)));
+    case 'MANUFACTURER': return defined(archive.scans.map((scan) => scan.manufacturer.trim() ? scan.manufacturer.trim().toUpperCase() : undefined));
+    case 'SEX': return Object.keys(SEXES);
+    case 'CANCER_TYPE': return [...new Set(Object.values(CANCER))];
+    case 'AGE_BAND': return [...Array.from({ length: 18 }, (_, i) => `${i * 5}-${i * 5 + 4}`), '90+'];
+  }
+}
+
+/**
+ * The oracle's criteria for `base` narrowed to one breakdown key, or undefined when `base`
+ * already leaves that key out: a bucket must count what such a narrowed query counts.
+ */
+function narrowedTo(base: SiteCriteria, by: BreakdownDimension, key: string): SiteCriteria | undefined {
+  const within = (list: readonly string[] | undefined) => !list || list.some((v) => v.trim().toUpperCase() === key);
+  switch (by) {
+    case 'MODALITY': return within(base.modalities) ? { ...base, modalities: [key as Modality] } : undefined;
+    case 'BODY_PART': return within(base.bodyParts) ? { ...base, bodyParts: [key as BodyPart] } : undefined;
+    case 'MANUFACTURER': return within(base.manufacturers) ? { ...base, manufacturers: [key] } : undefined;
+    case 'CANCER_TYPE': return within(base.cancerTypes) ? { ...base, cancerTypes: [key as CancerType] } : undefined;
+    case 'SEX': return within(base.sex) ? { ...base, sex: [key as Sex] } : undefined;
+    case 'AGE_BAND': {
+      const [low, high] = key === '90+' ? [90, Number.POSITIVE_INFINITY] : key.split('-').map(Number) as [number, number];
+      const min = Math.max(low, base.ageAtDiagnosis?.min ?? 0);
+      const max = Math.min(high, base.ageAtDiagnosis?.max ?? Number.POSITIVE_INFINITY);
+      return min <= max ? { ...base, ageAtDiagnosis: { min, ...(Number.isFinite(max) && { max }) } } : undefined;
+    }
+  }
+}
+
+type Bucket = { project: string; key: string; subjects: number };
+const byProjectAndKey = (a: Bucket, b: Bucket) => (a.project < b.project ? -1 : a.project > b.project ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+const bucketsOf = (rows: readonly BreakdownRow[]): Bucket[] => rows.map((row) => ({ project: row.datasetLocalId, key: row.key, subjects: row.subjects })).sort(byProjectAndKey);
+
 describe('XNAT adapter against the fake XNAT server', () => {
   let archive: FakeXnatArchive;
   let fake: FakeXnat;
@@ -81,6 +123,82 @@ describe('XNAT adapter against the fake XNAT server', () => {
       await adapter.close?.();
     });
   }
+
+  for (const [path, site] of [['the search service', () => fake], ['listing (search service disabled: 403)', () => refusing]] as const) {
+    it(`breaks every criterion down by every dimension as the oracle narrowed to each key counts, through ${path}`, async () => {
+      const adapter = adapterFor(site(), CANCER);
+      for (const [name, criteria] of CRITERIA) {
+        const cohort = expectedXnatCohort(archive, undefined, { ...criteria, datasetLocalIds: CURATED });
+        for (const by of BREAKDOWN_DIMENSIONS) {
+          const keys = candidateKeys(archive, by);
+          const expected = keys.flatMap((key) => {
+            const narrowed = narrowedTo(criteria, by, key);
+            if (!narrowed) return [];
+            return expectedXnatCohort(archive, undefined, { ...narrowed, datasetLocalIds: CURATED }).byProject.map((row) => ({ project: row.project, key, subjects: row.subjects }));
+          });
+          const actual = bucketsOf(await adapter.breakdownCohort(criteria, by, callContext()));
+          // SEX has a value UNKNOWN of its own; for the other dimensions UNKNOWN is checked below.
+          expect(actual.filter((bucket) => keys.includes(bucket.key)), `${name} ${by}`).toEqual(expected.sort(byProjectAndKey));
+          expect(actual.filter((bucket) => !keys.includes(bucket.key) && bucket.key !== UNKNOWN_KEY), `${name} ${by}`).toEqual([]);
+          if (by === 'SEX' || by === 'CANCER_TYPE' || by === 'AGE_BAND') {
+            // Each subject under exactly one key: with UNKNOWN, the buckets add up to the cohort.
+            for (const row of cohort.byProject) {
+              const sum = actual.filter((bucket) => bucket.project === row.project).reduce((total, bucket) => total + bucket.subjects, 0);
+              expect(sum, `${name} ${by} ${row.project}`).toBe(row.subjects);
+            }
+          }
+        }
+      }
+      await adapter.close?.();
+    });
+  }
+
+  it('puts scans it cannot name under UNKNOWN (no criterion selects them), and subjects of unknown age in the UNKNOWN band', async () => {
+    const adapter = adapterFor(fake, CANCER);
+    const index = indexFakeXnatArchive(archive);
+    /** Subjects per curated project with at least one scan the predicate picks. */
+    const subjectsWithScan = (picks: (scan: FakeXnatArchive['scans'][number]) => boolean): Bucket[] => CURATED.flatMap((project) => {
+      const subjects = (index.subjectsByProject.get(project) ?? []).filter((subject) =>
+        (index.sessionsBySubject.get(subject.id) ?? []).some((session) => (index.scansBySession.get(session.id) ?? []).some(picks))).length;
+      return subjects > 0 ? [{ project, key: UNKNOWN_KEY, subjects }] : [];
+    });
+    const unknown = async (by: BreakdownDimension) => bucketsOf(await adapter.breakdownCohort({}, by, callContext())).filter((bucket) => bucket.key === UNKNOWN_KEY);
+    const unnamedModality = subjectsWithScan((scan) => modalityFromDicom(scan.modality) === undefined);
+    expect(unnamedModality.length).toBeGreaterThan(0);
+    expect(await unknown('MODALITY')).toEqual(unnamedModality);
+    expect(await unknown('BODY_PART')).toEqual(subjectsWithScan((scan) => bodyPartFromDicom(scan.bodyPartExamined) === undefined));
+    expect(await unknown('MANUFACTURER')).toEqual(subjectsWithScan((scan) => manufacturerKey(scan.manufacturer) === UNKNOWN_KEY));
+    const ageless = CURATED.flatMap((project) => {
+      const subjects = (index.subjectsByProject.get(project) ?? []).filter((subject) => {
+        const sessions = index.sessionsBySubject.get(subject.id) ?? [];
+        return sessions.some((session) => (index.scansBySession.get(session.id) ?? []).length > 0) && subjectAgeAtFirstSession(subject, sessions) === undefined;
+      }).length;
+      return subjects > 0 ? [{ project, key: UNKNOWN_KEY, subjects }] : [];
+    });
+    expect(ageless.length).toBeGreaterThan(0);
+    expect(await unknown('AGE_BAND')).toEqual(ageless);
+    await adapter.close?.();
+  });
+
+  it('answers a cohort\'s count and its six breakdowns together in the upstream calls of the count alone, and none when warm', async () => {
+    fake.resetCalls();
+    const alone = adapterFor(fake, CANCER);
+    await alone.countCohort({ modalities: ['MR'] }, callContext());
+    const countCalls = callsOf(fake);
+    await alone.close?.();
+    fake.resetCalls();
+    const adapter = adapterFor(fake, CANCER);
+    const ask = () => Promise.all([
+      adapter.countCohort({ modalities: ['MR'] }, callContext()),
+      ...BREAKDOWN_DIMENSIONS.map((by) => adapter.breakdownCohort({ modalities: ['MR'] }, by, callContext())),
+    ]);
+    await ask();
+    expect(callsOf(fake)).toEqual(countCalls);
+    fake.resetCalls();
+    await ask();
+    expect(callsOf(fake)).toEqual({});
+    await adapter.close?.();
+  });
 
   it('counts a cold site in one login and, per curated project, two listings and one search per scan type', async () => {
     fake.resetCalls();

@@ -120,6 +120,14 @@ describe('XNAT adapter: cohort counts', () => {
     }
   });
 
+  it('breaks a cohort down by body part as all UNKNOWN on a site whose scans carry no bodyPartExamined', async () => {
+    const { adapter } = setup({ bodyPartField: false });
+    const counted = await adapter.countCohort({ modalities: ['CT'] }, callContext());
+    const rows = await adapter.breakdownCohort({ modalities: ['CT'] }, 'BODY_PART', callContext());
+    expect(rows.map((row) => [row.datasetLocalId, row.key, row.subjects]).sort())
+      .toEqual(counted.byDataset.map((row) => [row.datasetLocalId, 'UNKNOWN', row.subjects]).sort());
+  });
+
   it('reuses the project snapshots within the TTL and rebuilds them after it', async () => {
     const { adapter, fake } = setup({}, { snapshotTtlMs: 80 });
     await adapter.countCohort({}, callContext());
