@@ -16,7 +16,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['development'], externalConditions: ['development'] } },
   test: {
     include: ['**/src/**/*.test.ts', '**/test/**/*.test.ts', 'scripts/**/*.test.ts', 'e2e/**/*.e2e.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    exclude: ['**/node_modules/**', '**/dist/**', '.cache/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -25,6 +25,67 @@ export type AccessMode =
   | 'IN_SITU'
   | 'REMOTE_PROCESSING';
 
+/** A researcher's request for access to datasets, and its review. */
+export type AccessRequest = {
+  /** The saved cohort the request refers to, if any (its report can be attached). */
+  cohort: Maybe<SavedCohort>;
+  /** When it was sent. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The datasets asked for. */
+  datasets: Array<Dataset>;
+  /** The grants its approval created (empty until approved). */
+  grants: Array<Grant>;
+  /** Every state it went through, oldest first. */
+  history: Array<AccessRequestEvent>;
+  /** Random id. */
+  id: Scalars['ID']['output'];
+  /** The request at the BBMRI-ERIC Negotiator, when it was handed over there. */
+  negotiatorUrl: Maybe<Scalars['String']['output']>;
+  /** Why the researcher needs the data. */
+  purpose: Scalars['String']['output'];
+  /** Subject id of the researcher who asked. */
+  requester: Scalars['String']['output'];
+  /** Where the request is now. */
+  state: AccessRequestState;
+  /** When its state last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+/** One page of access requests, newest first. */
+export type AccessRequestConnection = {
+  /** The requests of this page. */
+  nodes: Array<AccessRequest>;
+  /** Where this page ends and whether another follows. */
+  pageInfo: PageInfo;
+  /** Number of requests matching, over all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** One step in an access request's history. */
+export type AccessRequestEvent = {
+  /** Subject id of who moved it there. */
+  actor: Scalars['String']['output'];
+  /** When. */
+  at: Scalars['DateTime']['output'];
+  /** The committee's or researcher's note, if any. */
+  note: Maybe<Scalars['String']['output']>;
+  /** The state the request entered. */
+  state: AccessRequestState;
+};
+
+/** Where an access request is in its review. */
+export type AccessRequestState =
+  /** Approved: grants were created for every dataset of the request. */
+  | 'APPROVED'
+  /** Declined by the committee. */
+  | 'DECLINED'
+  /** Sent by the researcher, not yet taken up by the committee. */
+  | 'SUBMITTED'
+  /** The data-access committee is reviewing it. */
+  | 'UNDER_REVIEW'
+  /** Withdrawn by the researcher before a decision. */
+  | 'WITHDRAWN';
+
 /** Who may use a dataset, after the EU Vocabularies access-right table used by DCAT-AP. */
 export type AccessRights =
   | 'NON_PUBLIC'
@@ -37,6 +98,38 @@ export type AgeRange = {
   max: Maybe<Scalars['Int']['output']>;
   /** Youngest age in years, inclusive; null when open. */
   min: Maybe<Scalars['Int']['output']>;
+};
+
+/** What an audit entry records. */
+export type AuditAction =
+  | 'GRANT_CREATED'
+  | 'GRANT_REVOKED'
+  | 'ISSUE_RETRIEVE_LINK'
+  | 'READ_SEGMENTATIONS'
+  | 'READ_SERIES'
+  | 'READ_STUDIES'
+  | 'READ_SUBJECTS'
+  | 'REQUEST_STATE_CHANGED'
+  | 'RETRIEVE_SERIES';
+
+/** One entry of the append-only audit log. */
+export type AuditEntry = {
+  /** What they did. */
+  action: AuditAction;
+  /** Subject id of who acted. */
+  actor: Scalars['String']['output'];
+  /** When. */
+  at: Scalars['DateTime']['output'];
+  /** Graph id of the dataset concerned. */
+  datasetId: Scalars['ID']['output'];
+  /** A short detail (a grant id, a state). */
+  detail: Maybe<Scalars['String']['output']>;
+  /** The GraphQL operation (or HTTP route) it happened in. */
+  operationName: Scalars['String']['output'];
+  /** The request id, to find the matching log lines. */
+  requestId: Maybe<Scalars['String']['output']>;
+  /** Position in the log; entries are never rewritten. */
+  sequence: Scalars['Int']['output'];
 };
 
 /** Body part examined: DICOM Body Part Examined (0018,0015), with SNOMED CT. */
@@ -443,6 +536,50 @@ export type DatasetFilter = {
   text?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Access to one dataset for one grantee until a time. */
+export type Grant = {
+  /** Neither expired nor revoked, now. */
+  active: Scalars['Boolean']['output'];
+  /** When it was granted. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The dataset. */
+  dataset: Maybe<Dataset>;
+  /** Graph id of the dataset (kept when the dataset has left the catalogue). */
+  datasetId: Scalars['ID']['output'];
+  /** When access ends. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** Subject id of who granted it. */
+  grantedBy: Scalars['String']['output'];
+  /** Subject id of who may read it. */
+  grantee: Scalars['String']['output'];
+  /** Random id. */
+  id: Scalars['ID']['output'];
+  /** The access request it came from, if any. */
+  requestId: Maybe<Scalars['ID']['output']>;
+  /** When it was revoked, if it was. */
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A grant made outside a request, by a provider administrator. */
+export type GrantAccessInput = {
+  /** Graph id of the dataset. */
+  datasetId: Scalars['ID']['input'];
+  /** When access ends: in the future, at most five years ahead. */
+  expiresAt: Scalars['DateTime']['input'];
+  /** Subject id of who may read it. */
+  granteeId: Scalars['String']['input'];
+};
+
+/** One page of grants, newest first. */
+export type GrantConnection = {
+  /** The grants of this page. */
+  nodes: Array<Grant>;
+  /** Where this page ends and whether another follows. */
+  pageInfo: PageInfo;
+  /** Number of grants matching, over all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
 /** An inclusive range of whole numbers; either end may be left open. */
 export type IntRange = {
   max?: InputMaybe<Scalars['Int']['input']>;
@@ -487,16 +624,69 @@ export type Modality =
   | 'XA';
 
 export type Mutation = {
+  /** Approves a request under review, granting every dataset until expiresAt (data-access committee). */
+  approveAccessRequest: AccessRequest;
+  /** Declines a request (data-access committee). */
+  declineAccessRequest: AccessRequest;
+  /** Grants access outside a request (provider administrator). */
+  grantAccess: Grant;
+  /** Asks for access to datasets (researcher). Handed over to the BBMRI-ERIC Negotiator when one is configured. */
+  requestAccess: AccessRequest;
+  /** Revokes a grant at once (data-access committee or provider administrator). */
+  revokeGrant: Grant;
   /**
    * Saves cohort criteria under a new id, bound to them and to the time. The criteria are
    * checked as a cohort search checks them (BAD_USER_INPUT naming the argument).
    */
   saveCohort: SavedCohort;
+  /** Takes a submitted request into review (data-access committee). */
+  startAccessReview: AccessRequest;
+  /** Withdraws one's own request before a decision (its requester). */
+  withdrawAccessRequest: AccessRequest;
+};
+
+
+export type MutationApproveAccessRequestArgs = {
+  expiresAt: Scalars['DateTime']['input'];
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationDeclineAccessRequestArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationGrantAccessArgs = {
+  input: GrantAccessInput;
+};
+
+
+export type MutationRequestAccessArgs = {
+  input: RequestAccessInput;
+};
+
+
+export type MutationRevokeGrantArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
 export type MutationSaveCohortArgs = {
   criteria: CohortCriteria;
+};
+
+
+export type MutationStartAccessReviewArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationWithdrawAccessRequestArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Relay-style page information for cursor pagination. */
@@ -585,6 +775,12 @@ export type Publisher = {
 };
 
 export type Query = {
+  /** One access request: its requester's or the committee's; null for anyone else. */
+  accessRequest: Maybe<AccessRequest>;
+  /** Every access request, newest first (data-access committee). */
+  accessRequests: AccessRequestConnection;
+  /** The audit log in order (data-access committee). */
+  auditLog: Array<AuditEntry>;
   /** A saved cohort's report: protected per-site, per-dataset counts, computed now; null when there is no such cohort. */
   cohortReport: Maybe<CohortReport>;
   /** One dataset by its graph id; null when there is none. */
@@ -594,12 +790,38 @@ export type Query = {
    * unit, so the order never depends on a locale). Cursors are positions in that order.
    */
   datasets: DatasetConnection;
+  /** Grants by dataset or grantee (data-access committee). */
+  grants: GrantConnection;
+  /** The signed-in caller's own access requests, newest first. */
+  myAccessRequests: AccessRequestConnection;
+  /** The signed-in caller's grants, active and past. */
+  myGrants: Array<Grant>;
   /** One site by its registry id; null when there is none. */
   provider: Maybe<Provider>;
   /** Every site in the registry, ordered by id. */
   providers: Array<Provider>;
   /** A saved cohort by id; null when there is none. */
   savedCohort: Maybe<SavedCohort>;
+};
+
+
+export type QueryAccessRequestArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryAccessRequestsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  states?: InputMaybe<Array<AccessRequestState>>;
+};
+
+
+export type QueryAuditLogArgs = {
+  actorId?: InputMaybe<Scalars['String']['input']>;
+  afterSequence?: InputMaybe<Scalars['Int']['input']>;
+  datasetId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -620,6 +842,20 @@ export type QueryDatasetsArgs = {
 };
 
 
+export type QueryGrantsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  datasetId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  granteeId?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryMyAccessRequestsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type QueryProviderArgs = {
   id: Scalars['ID']['input'];
 };
@@ -627,6 +863,16 @@ export type QueryProviderArgs = {
 
 export type QuerySavedCohortArgs = {
   id: Scalars['ID']['input'];
+};
+
+/** What a researcher asks for. */
+export type RequestAccessInput = {
+  /** A saved cohort to attach (its report shows the counts asked about). */
+  cohortId?: InputMaybe<Scalars['ID']['input']>;
+  /** Graph ids of the datasets (1 to 50, all in the catalogue). */
+  datasetIds: Array<Scalars['ID']['input']>;
+  /** Why the data is needed: 20 to 5,000 characters. */
+  purpose: Scalars['String']['input'];
 };
 
 /** Cohort criteria saved under an id, with the time they were saved. Never rewritten. */

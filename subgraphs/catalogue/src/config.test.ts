@@ -4,14 +4,28 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_DATABASE, DEFAULT_REGISTRY, parseCatalogueConfig, REPO_ROOT } from './config.js';
 
 describe('parseCatalogueConfig', () => {
-  it('defaults to loopback:4001, the demo registry under the repository root and info logs', () => {
+  it('defaults to loopback:4001, the demo registry under the repository root, info logs and the embedded graph store', () => {
     expect(parseCatalogueConfig({})).toEqual({
       port: 4001,
       host: '127.0.0.1',
       registryPath: path.join(REPO_ROOT, DEFAULT_REGISTRY),
       logLevel: 'info',
-      databasePath: path.join(REPO_ROOT, DEFAULT_DATABASE),
+      defaultDatabasePath: path.join(REPO_ROOT, '.cache', 'graph', 'graph.sqlite'),
+      env: 'development',
     });
+    expect(DEFAULT_DATABASE).toBe('.cache/graph/graph.sqlite');
+  });
+
+  it('requires CIG_INTERNAL_SECRET in production, and the Negotiator settings together', () => {
+    expect(() => parseCatalogueConfig({ CIG_CATALOGUE_ENV: 'production' })).toThrow(/CIG_INTERNAL_SECRET is required in production/);
+    expect(() => parseCatalogueConfig({ CIG_INTERNAL_SECRET: 'short' })).toThrow(ConfigError);
+    const secret = 'x'.repeat(32);
+    expect(parseCatalogueConfig({ CIG_CATALOGUE_ENV: 'production', CIG_INTERNAL_SECRET: secret }).internalSecret).toBe(secret);
+    expect(() => parseCatalogueConfig({ CIG_CATALOGUE_NEGOTIATOR_URL: 'https://negotiator.example.org' })).toThrow(/together/);
+    expect(parseCatalogueConfig({
+      CIG_CATALOGUE_NEGOTIATOR_URL: 'https://negotiator.example.org', CIG_CATALOGUE_NEGOTIATOR_USERNAME: 'cig',
+      CIG_CATALOGUE_NEGOTIATOR_PASSWORD: 'pw', CIG_CATALOGUE_PUBLIC_URL: 'https://graph.example.org',
+    }).negotiator).toEqual({ baseUrl: 'https://negotiator.example.org', username: 'cig', password: 'pw', discoveryServiceUrl: 'https://graph.example.org' });
   });
 
   it('locates the repository root from its own file, not the working directory', () => {
@@ -23,11 +37,30 @@ describe('parseCatalogueConfig', () => {
   it('reads every CIG_CATALOGUE_* setting and resolves a relative registry against the root', () => {
     expect(parseCatalogueConfig({
       CIG_CATALOGUE_PORT: '5001', CIG_CATALOGUE_HOST: '0.0.0.0', CIG_REGISTRY: 'config/test/registry.yaml', CIG_LOG_LEVEL: 'debug',
-    }, '/srv/cig')).toEqual({ port: 5001, host: '0.0.0.0', registryPath: '/srv/cig/config/test/registry.yaml', logLevel: 'debug', databasePath: '/srv/cig/.cache/catalogue/catalogue.sqlite' });
+    }, '/srv/cig')).toEqual({ port: 5001, host: '0.0.0.0', registryPath: '/srv/cig/config/test/registry.yaml', logLevel: 'debug', defaultDatabasePath: '/srv/cig/.cache/graph/graph.sqlite', env: 'development' });
   });
 
-  it('keeps the saved-cohort database in memory when asked', () => {
-    expect(parseCatalogueConfig({ CIG_CATALOGUE_DATABASE: ':memory:' }).databasePath).toBe(':memory:');
+  it.each([
+    'postgresql://cig:secret@db.internal:5432/cig',
+    'postgres://db/cig',
+    'sqlite:/var/lib/cig/graph.sqlite',
+    'sqlite::memory:',
+  ])('takes the graph store from CIG_DATABASE_URL=%s', (url) => {
+    expect(parseCatalogueConfig({ CIG_DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+
+  it.each([
+    ['mysql://root:hunter2@db/cig', /scheme "mysql:"/],
+    ['sqlite:relative/graph.sqlite', /absolute path/],
+  ])('refuses CIG_DATABASE_URL=%s with a ConfigError naming the variable, not the password', (url, reason) => {
+    expect(() => parseCatalogueConfig({ CIG_DATABASE_URL: url })).toThrow(ConfigError);
+    expect(() => parseCatalogueConfig({ CIG_DATABASE_URL: url })).toThrow(/CIG_DATABASE_URL/);
+    expect(() => parseCatalogueConfig({ CIG_DATABASE_URL: url })).toThrow(reason);
+    expect(() => parseCatalogueConfig({ CIG_DATABASE_URL: url })).not.toThrow(/hunter2/);
+  });
+
+  it('no longer reads the former CIG_CATALOGUE_DATABASE', () => {
+    expect(parseCatalogueConfig({ CIG_CATALOGUE_DATABASE: ':memory:' })).not.toHaveProperty('databaseUrl');
   });
 
   it('keeps an absolute registry path as it is', () => {
@@ -39,7 +72,8 @@ describe('parseCatalogueConfig', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(parseCatalogueConfig({ CIG_CATALOGUE_PORT: '', CIG_LOG_LEVEL: '' })).toMatchObject({ port: 4001, logLevel: 'info' });
+    expect(parseCatalogueConfig({ CIG_CATALOGUE_PORT: '', CIG_LOG_LEVEL: '', CIG_DATABASE_URL: '' })).toMatchObject({ port: 4001, logLevel: 'info' });
+    expect(parseCatalogueConfig({ CIG_DATABASE_URL: '' })).not.toHaveProperty('databaseUrl');
   });
 
   it('ignores variables that are not its own', () => {

@@ -1,5 +1,6 @@
 import { FEDERATION_LINK, sharedTypeDefs } from '@cancer-imaging/schema';
 import { kindTypePrefix } from '@cancer-imaging/provider-kit';
+import { ACCESS_MUTATION_FIELDS, ACCESS_QUERY_FIELDS, ACCESS_TYPE_DEFS } from './access/access-schema.js';
 
 /**
  * The catalogue's SDL. The catalogue owns the entity interfaces `Provider` and `Dataset`
@@ -244,9 +245,11 @@ type Mutation {
     """The criteria to save."""
     criteria: CohortCriteria!
   ): SavedCohort!
+${ACCESS_MUTATION_FIELDS}
 }
 
 type Query {
+${ACCESS_QUERY_FIELDS}
   """A saved cohort by id; null when there is none."""
   savedCohort(
     """The id saveCohort returned."""
@@ -291,5 +294,5 @@ type Query {
  */
 export function buildCatalogueTypeDefs(kinds: readonly string[]): string {
   const kindTypes = normaliseKinds(kinds).map(printKindTypes).join('\n');
-  return `${FEDERATION_LINK}\n${sharedTypeDefs()}\n${CATALOGUE_TYPES}\n${kindTypes}`;
+  return `${FEDERATION_LINK}\n${sharedTypeDefs()}\n${CATALOGUE_TYPES}\n${ACCESS_TYPE_DEFS}\n${kindTypes}`;
 }

@@ -1,14 +1,18 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { loadRegistry, startSubgraphServer, type RunningSubgraph } from '@cancer-imaging/provider-kit';
+import { ANONYMOUS, createCallerResolver, loadRegistry, openGraphStore, startSubgraphServer, type RunningSubgraph } from '@cancer-imaging/provider-kit';
+import { createNegotiatorClient } from './access/negotiator.js';
 import type { CatalogueConfig, LogLevel } from './config.js';
-import { openSqliteCohortStore } from './cohorts/cohort-store.js';
 import { createCatalogueSubgraph } from './server.js';
 
 /**
  * Paths pino blanks out. The catalogue logs no request payloads today; these keep a future
  * `logger.info({ headers })` from writing the gateway's forwarded claims or a token.
  */
-const LOG_REDACT_PATHS = ['headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie', '*.token', '*.password'];
+const LOG_REDACT_PATHS = [
+  'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie', '*.token', '*.password',
+  // A PostgreSQL URL carries its password.
+  'databaseUrl', '*.databaseUrl',
+];
 
 /** The catalogue's logger: JSON lines, with credentials redacted. */
 export function createCatalogueLogger(level: LogLevel, destination?: DestinationStream): Logger {
@@ -20,31 +24,46 @@ export interface StartCatalogueOptions {
   readonly logger: Logger;
 }
 
-/** Loads the registry named by the config and serves the catalogue subgraph over HTTP. */
+/**
+ * Loads the registry named by the config, opens the graph store (CIG_DATABASE_URL, else the
+ * embedded SQLite file, migrated on open) and serves the catalogue subgraph over HTTP.
+ */
 export async function startCatalogue({ config, logger }: StartCatalogueOptions): Promise<RunningSubgraph> {
   const registry = await loadRegistry(config.registryPath);
-  const cohortStore = openSqliteCohortStore(config.databasePath);
-  let subgraph: ReturnType<typeof createCatalogueSubgraph>;
+  const store = await openGraphStore(config.databaseUrl, {
+    defaultSqlitePath: config.defaultDatabasePath,
+    onBackgroundError: (error) => logger.warn({ err: error }, 'graph store connection error'),
+  });
+  let server: RunningSubgraph;
   try {
-    subgraph = createCatalogueSubgraph({ registry, logger, cohortStore });
+    // Without a secret (development only; production refuses to start) nobody can be
+    // verified, so every caller is anonymous: aggregates work, the access workflow does not.
+    if (!config.internalSecret) logger.warn('CIG_INTERNAL_SECRET is not set: every caller is anonymous');
+    const resolveCaller = config.internalSecret
+      ? createCallerResolver({ secret: config.internalSecret, store, logger })
+      : () => ANONYMOUS;
+    const subgraph = createCatalogueSubgraph({
+      registry, logger, store, resolveCaller,
+      ...(config.negotiator && { negotiator: createNegotiatorClient(config.negotiator) }),
+    });
+    logger.info({ store: store.kind }, 'graph store open');
+    server = await startSubgraphServer({
+      name: 'catalogue',
+      schema: subgraph.schema,
+      logger,
+      host: config.host,
+      port: config.port,
+      context: (request) => subgraph.createContext(request),
+    });
   } catch (error) {
-    await cohortStore.close();
+    await store.close();
     throw error;
   }
-  const server = await startSubgraphServer({
-    name: 'catalogue',
-    schema: subgraph.schema,
-    logger,
-    host: config.host,
-    port: config.port,
-    // Catalogue fields are public metadata: no per-request state is needed.
-    context: () => ({}),
-  });
   return {
     ...server,
     async close() {
       await server.close();
-      await subgraph.close();
+      await store.close();
     },
   };
 }

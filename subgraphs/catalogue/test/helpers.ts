@@ -31,13 +31,14 @@ export const ALL_DATASET_IDS = [
   'xnat-it:xnat:NB:2020',
 ] as const;
 
-/** Runs one operation against a schema, as the gateway would send it. */
+/** Runs one operation against a schema, as the gateway would send it (with the request context, when given). */
 export async function run<TData = Record<string, unknown>>(
   schema: GraphQLSchema,
   source: string,
   variableValues?: Record<string, unknown>,
+  contextValue?: unknown,
 ): Promise<ExecutionResult<TData>> {
-  return (await graphql({ schema, source, variableValues })) as ExecutionResult<TData>;
+  return (await graphql({ schema, source, variableValues, contextValue })) as ExecutionResult<TData>;
 }
 
 /** Plain JSON, as a client sees it (graphql-js returns null-prototype objects). */

@@ -33,6 +33,17 @@ describe('saveCohort', () => {
     expect(json(found.data!.savedCohort)).toEqual({ id: saved.id, createdAt: saved.createdAt });
   });
 
+  it('records who saved it when the request carries a verified caller, and no one for an anonymous caller', async () => {
+    const owned = await run<{ saveCohort: Saved }>(subgraph.schema, SAVE, { c: { sex: ['MALE'] } }, { caller: { id: 'researcher-1', roles: ['researcher'], grants: [] } });
+    expect(owned.errors).toBeUndefined();
+    expect((await subgraph.store.findCohort(owned.data!.saveCohort.id))?.ownerId).toBe('researcher-1');
+    for (const context of [undefined, {}, { caller: { roles: [], grants: [] } }]) {
+      const anonymous = await run<{ saveCohort: Saved }>(subgraph.schema, SAVE, { c: { sex: ['MALE'] } }, context);
+      expect(anonymous.errors).toBeUndefined();
+      expect(await subgraph.store.findCohort(anonymous.data!.saveCohort.id)).not.toHaveProperty('ownerId');
+    }
+  });
+
   it('refuses criteria a cohort search would refuse, naming the argument, and saves nothing', async () => {
     const result = await run(subgraph.schema, SAVE, { c: { ageAtDiagnosis: { min: 70, max: 20 } } });
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RunningSubgraph } from '@cancer-imaging/provider-kit';
+import { postgresTestsEnabled, startLocalPostgres, type LocalPostgres } from '@cancer-imaging/provider-kit/testing';
 import { CatalogueError, createCatalogueLogger, REPO_ROOT, startCatalogue } from '../src/index.js';
 import { FIXTURE_REGISTRY_PATH, silentLogger } from './helpers.js';
 
@@ -17,6 +18,15 @@ async function postQuery(url: string, query: string): Promise<{ status: number; 
   return { status: response.status, body: (await response.json()) as { data?: unknown; errors?: unknown } };
 }
 
+/** The graph stores a deployment can name: a SQLite file, and a real PostgreSQL when one can be had. */
+const STORES = [
+  { name: 'a SQLite file', enabled: true, databaseUrl: async (dir: string) => `sqlite:${path.join(dir, 'graph.sqlite')}` },
+  { name: 'PostgreSQL', enabled: postgresTestsEnabled(), databaseUrl: async () => (await postgres()).createDatabase() },
+];
+let postgresServer: Promise<LocalPostgres> | undefined;
+const postgres = () => (postgresServer ??= startLocalPostgres());
+afterAll(async () => { await (await postgresServer)?.stop(); });
+
 describe('startCatalogue', () => {
   let running: RunningSubgraph | undefined;
   afterEach(async () => {
@@ -26,7 +36,7 @@ describe('startCatalogue', () => {
 
   it('loads the registry file and serves the catalogue over HTTP on the configured host', async () => {
     running = await startCatalogue({
-      config: { host: '127.0.0.1', port: 0, registryPath: FIXTURE_REGISTRY_PATH, logLevel: 'silent', databasePath: ':memory:' },
+      config: { host: '127.0.0.1', port: 0, registryPath: FIXTURE_REGISTRY_PATH, logLevel: 'silent', databaseUrl: 'sqlite::memory:', env: 'development' as const, defaultDatabasePath: '/nonexistent/graph.sqlite' },
       logger: silentLogger,
     });
     expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
@@ -40,9 +50,34 @@ describe('startCatalogue', () => {
     expect(await health.json()).toEqual({ status: 'ok', subgraph: 'catalogue' });
   });
 
+  it.each(STORES.filter((store) => store.enabled))('keeps saved cohorts across a restart, in $name', async ({ databaseUrl }) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cig-catalogue-store-'));
+    try {
+      const config = { host: '127.0.0.1', port: 0, registryPath: FIXTURE_REGISTRY_PATH, logLevel: 'silent' as const, databaseUrl: await databaseUrl(dir), defaultDatabasePath: '/nonexistent/graph.sqlite' };
+      running = await startCatalogue({ config, logger: silentLogger });
+      const saved = await postQuery(running.url, 'mutation { saveCohort(criteria: { cancerTypes: [LUNG], modalities: [CT] }) { id createdAt } }');
+      const { id, createdAt } = (saved.body.data as { saveCohort: { id: string; createdAt: string } }).saveCohort;
+      await running.close();
+      running = await startCatalogue({ config, logger: silentLogger });
+      const found = await postQuery(running.url, `{ savedCohort(id: "${id}") { id createdAt criteria { cancerTypes modalities } } }`);
+      expect(found.body).toEqual({ data: { savedCohort: { id, createdAt, criteria: { cancerTypes: ['LUNG'], modalities: ['CT'] } } } });
+    } finally {
+      await running?.close();
+      running = undefined;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects, before listening, a database URL it cannot open', async () => {
+    await expect(startCatalogue({
+      config: { host: '127.0.0.1', port: 0, registryPath: FIXTURE_REGISTRY_PATH, logLevel: 'silent', databaseUrl: 'postgresql://cig:pw@127.0.0.1:1/cig', defaultDatabasePath: '/nonexistent' },
+      logger: silentLogger,
+    })).rejects.toThrow(/ECONNREFUSED/);
+  });
+
   it('rejects when the registry file is missing', async () => {
     await expect(startCatalogue({
-      config: { host: '127.0.0.1', port: 0, registryPath: '/nonexistent/registry.yaml', logLevel: 'silent', databasePath: ':memory:' },
+      config: { host: '127.0.0.1', port: 0, registryPath: '/nonexistent/registry.yaml', logLevel: 'silent', databaseUrl: 'sqlite::memory:', env: 'development' as const, defaultDatabasePath: '/nonexistent/graph.sqlite' },
       logger: silentLogger,
     })).rejects.toThrow(/ENOENT/);
   });
@@ -55,7 +90,7 @@ describe('startCatalogue', () => {
         sites: [{ id: 's', name: 'S', country: 'NL', kind: 'custom', baseUrl: 'file:x' }],
         datasets: [{ site: 's', localId: 'd', title: 'D', cancerTypes: ['MELANOMA'], publisher: { name: 'P' } }],
       }));
-      await expect(startCatalogue({ config: { host: '127.0.0.1', port: 0, registryPath, logLevel: 'silent', databasePath: ':memory:' }, logger: silentLogger }))
+      await expect(startCatalogue({ config: { host: '127.0.0.1', port: 0, registryPath, logLevel: 'silent', databaseUrl: 'sqlite::memory:', env: 'development' as const, defaultDatabasePath: '/nonexistent/graph.sqlite' }, logger: silentLogger }))
         .rejects.toThrow(CatalogueError);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -85,7 +120,8 @@ describe('main.ts', () => {
   function startMain(env: Record<string, string>): { child: ChildProcess; lines: AsyncIterableIterator<string> } {
     const started = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', MAIN], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env['PATH'] ?? '', ...env },
+      // An in-memory store unless a test names one: a test run must not write the checkout's database.
+      env: { PATH: process.env['PATH'] ?? '', CIG_DATABASE_URL: 'sqlite::memory:', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = started;
@@ -112,8 +148,15 @@ describe('main.ts', () => {
     // Apollo Server installs its own signal handler outside NODE_ENV=test; the child runs
     // without NODE_ENV, as in production, so this proves main.ts still stops cleanly.
     main.kill(signal);
-    expect(await nextEntry(lines, 'catalogue stopping')).toMatchObject({ signal });
-    await nextEntry(lines, 'catalogue stopped');
+    // Read to the end: under load pino may write the last two lines out of order, so their
+    // order is judged by their times, not by their positions.
+    const rest: Record<string, unknown>[] = [];
+    for await (const line of lines) rest.push(JSON.parse(line) as Record<string, unknown>);
+    const stopping = rest.find((entry) => entry['msg'] === 'catalogue stopping');
+    const stopped = rest.find((entry) => entry['msg'] === 'catalogue stopped');
+    expect(stopping).toMatchObject({ signal });
+    expect(stopped).toBeDefined();
+    expect(Number(stopped!['time'])).toBeGreaterThanOrEqual(Number(stopping!['time']));
     const [code] = (await exited) as [number | null];
     expect(code).toBe(0);
     await expect(fetch(url)).rejects.toThrow();
@@ -126,6 +169,15 @@ describe('main.ts', () => {
     const [code] = (await once(main, 'exit')) as [number | null];
     expect(code).toBe(1);
     expect(stderr).toContain('CIG_CATALOGUE_PORT');
+  });
+
+  it('refuses a CIG_DATABASE_URL it cannot use, naming the variable', async () => {
+    const { child: main } = startMain({ CIG_DATABASE_URL: 'mongodb://db/cig' });
+    let stderr = '';
+    main.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+    const [code] = (await once(main, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(stderr).toContain('CIG_DATABASE_URL');
   });
 
   it('exits 1 after logging why when the registry cannot be loaded', async () => {

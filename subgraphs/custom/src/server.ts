@@ -1,5 +1,5 @@
 import {
-  createProviderSubgraph, type AccessPolicy, type Caller, type ProviderAdapter, type ProviderSubgraph, type Registry, type SiteConfig,
+  createProviderSubgraph, type AccessPolicy, type Caller, type GraphStore, type ProviderAdapter, type ProviderSubgraph, type Registry, type SiteConfig,
 } from '@cancer-imaging/provider-kit';
 import type { HeaderMap } from '@apollo/server';
 import type { Logger } from 'pino';
@@ -17,6 +17,10 @@ export interface CustomSubgraphOptions {
   readonly cacheDir?: string;
   readonly accessPolicy?: AccessPolicy;
   readonly resolveCaller?: (headers: HeaderMap) => Caller | Promise<Caller>;
+  /** Where record-level reads are audited (the kit's ProviderSubgraphOptions.store). */
+  readonly store?: Pick<GraphStore, 'appendAudit'>;
+  /** `false`: no audit without a store, for tests (the kit's ProviderSubgraphOptions.audit). */
+  readonly audit?: false;
   /**
    * Wraps each site's adapter once it is built. For tests and benchmarks only: the 30-site
    * simulation injects per-site latency and failures with the kit's `withInjectedFaults`.
@@ -52,6 +56,8 @@ export async function createCustomSubgraph(options: CustomSubgraphOptions): Prom
     logger: options.logger,
     accessPolicy: options.accessPolicy,
     resolveCaller: options.resolveCaller,
+    ...(options.store && { store: options.store }),
+    ...(options.audit === false && { audit: false as const }),
   });
   const closeSites = subgraph.close.bind(subgraph);
   return Object.assign(subgraph, {

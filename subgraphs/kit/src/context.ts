@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { subjectRefKey, type CallContext, type SegmentationRecord, type SeriesRecord, type StudyRecord, type SubjectRef } from './adapter.js';
 import { withDeadline } from './deadline.js';
 import type { AccessPolicy, Caller } from './privacy/access-policy.js';
+import { createRecordAudit, type AuditDestination, type RecordAudit } from './privacy/record-audit.js';
 import type { SiteRuntime } from './site-runtime.js';
 
 /** Per-site batch loaders, created lazily per request so batches never mix callers. */
@@ -21,6 +22,10 @@ export interface ProviderContext {
   readonly policy: AccessPolicy;
   /** The gateway's public base URL (x-cig-public-url), for links such as retrieve URLs; '' when unknown. */
   readonly publicBaseUrl: string;
+  /** The request's GraphQL operation name, `anonymous` when it named none: for the audit log. */
+  readonly operationName: string;
+  /** Writes the request's record-level reads to the audit log before they are answered. */
+  readonly audit: RecordAudit;
   loadersFor(site: SiteRuntime): SiteLoaders;
 }
 
@@ -45,16 +50,29 @@ export function createProviderContext(options: {
   logger: Logger;
   policy: AccessPolicy;
   publicBaseUrl?: string;
+  /** Default `anonymous`. */
+  operationName?: string;
+  /** Default `unconfigured`: record-level reads are refused until an audit log is given. */
+  audit?: AuditDestination;
 }): ProviderContext {
   const loaders = new Map<string, SiteLoaders>();
   const logger = options.logger.child({ requestId: options.requestId });
+  const now = new Date();
+  const operationName = options.operationName ?? 'anonymous';
   return {
     caller: options.caller,
     requestId: options.requestId,
     logger,
-    now: new Date(),
+    now,
     policy: options.policy,
     publicBaseUrl: options.publicBaseUrl ?? '',
+    operationName,
+    audit: createRecordAudit({
+      destination: options.audit ?? { kind: 'unconfigured' },
+      // Only authenticated callers get past the shield; the fallback never reaches the log.
+      actorId: options.caller.id ?? 'anonymous',
+      operationName, requestId: options.requestId, at: now, logger,
+    }),
     loadersFor(site) {
       let siteLoaders = loaders.get(site.id);
       if (!siteLoaders) {

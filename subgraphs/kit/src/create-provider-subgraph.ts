@@ -3,8 +3,10 @@ import type { HeaderMap } from '@apollo/server';
 import { parse, type GraphQLSchema } from 'graphql';
 import { pino, type Logger } from 'pino';
 import type { CreateAdapter } from './adapter.js';
+import { protectProviderSchema } from './auth/protect-schema.js';
 import { createProviderContext, type ProviderContext } from './context.js';
 import { grantBasedPolicy, ANONYMOUS, type AccessPolicy, type Caller } from './privacy/access-policy.js';
+import type { AuditDestination } from './privacy/record-audit.js';
 import type { DatasetMetadata, Registry, SiteConfig } from './registry.js';
 import { buildProviderResolvers, type ResolverMap } from './resolvers/build-resolvers.js';
 import { buildProviderTypeDefs, kindTypeNames } from './schema.js';
@@ -12,6 +14,7 @@ import { SiteRuntime } from './site-runtime.js';
 import { startSubgraphServer, type RunningSubgraph } from './http-server.js';
 import { createRetrieveRoute } from './retrieve-route.js';
 import { deriveRetrieveSecret } from './retrieve-ticket.js';
+import type { GraphStore } from './store/types.js';
 
 /** The gateway tells subgraphs its public base URL, so links they build point at it. */
 export const PUBLIC_URL_HEADER = 'x-cig-public-url';
@@ -39,8 +42,22 @@ export interface ProviderSubgraphOptions {
   readonly pseudonymSecret: string;
   /** Decides record-level access and exact counts. Default: only under an unexpired grant. */
   readonly accessPolicy?: AccessPolicy;
-  /** Who is calling, from request headers. Default: everyone is anonymous. */
+  /**
+   * Who is calling, from request headers: `createCallerResolver` (auth/resolve-caller.ts)
+   * verifies the gateway's signed header. Default: everyone is anonymous.
+   */
   readonly resolveCaller?: (headers: HeaderMap) => Caller | Promise<Caller>;
+  /**
+   * The graph store: every record-level read is appended to its audit log before it is
+   * answered. (Grants from the store reach the subgraph through `resolveCaller`.)
+   */
+  readonly store?: Pick<GraphStore, 'appendAudit'>;
+  /**
+   * `false` serves record-level reads without auditing them, for tests and benchmarks that
+   * have no store. Without a store and without this, record-level reads are refused
+   * (FORBIDDEN, "auditing is not configured"); see `auditDestinationOf`.
+   */
+  readonly audit?: false;
   readonly logger?: Logger;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly fetch?: typeof fetch;
@@ -54,12 +71,29 @@ export interface ProviderSubgraph {
   readonly typeDefs: string;
   readonly schema: GraphQLSchema;
   readonly sites: ReadonlyMap<string, SiteRuntime>;
-  /** Builds the per-request context (caller, DataLoaders). */
-  createContext(request: { headers: HeaderMap; requestId: string }): Promise<ProviderContext>;
+  /** Builds the per-request context (caller, audit trail, DataLoaders). */
+  createContext(request: { headers: HeaderMap; requestId: string; operationName?: string }): Promise<ProviderContext>;
   /** Serves the subgraph over HTTP (loopback, port 0 = any free port by default). */
   listen(options?: { port?: number; host?: string }): Promise<RunningSubgraph>;
   /** Closes every adapter. */
   close(): Promise<void>;
+}
+
+/**
+ * Where record-level reads are audited. A store always wins. Without one, `audit: false`
+ * opts out explicitly. A caller-supplied access policy without a store also opts out, with
+ * a warning: it is the hook tests, benchmarks and e2e suites written before auditing use to
+ * open record-level data (they pass no store); once they say `audit: false` this rule can go.
+ * Anything else has no audit log, and record-level reads are refused rather than unaudited.
+ */
+export function auditDestinationOf(options: Pick<ProviderSubgraphOptions, 'store' | 'audit' | 'accessPolicy' | 'kind'>, logger: Logger): AuditDestination {
+  if (options.store) return { kind: 'store', store: options.store };
+  if (options.audit === false) return { kind: 'disabled' };
+  if (options.accessPolicy) {
+    logger.warn({ subgraph: options.kind }, 'custom access policy without a graph store: record-level reads are not audited (pass audit: false to say so)');
+    return { kind: 'disabled' };
+  }
+  return { kind: 'unconfigured' };
 }
 
 /**
@@ -88,17 +122,21 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
     resolvers[type] = { ...resolvers[type], ...fields };
   }
   // buildSubgraphSchema's resolver map type is not exported from its public entry point.
-  const schema = buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers: resolvers as never });
+  const schema = protectProviderSchema(buildSubgraphSchema({ typeDefs: parse(typeDefs), resolvers: resolvers as never }), kindTypeNames(options.kind));
   const policy = options.accessPolicy ?? grantBasedPolicy;
   const resolveCaller = options.resolveCaller ?? (() => ANONYMOUS);
+  const audit = auditDestinationOf(options, logger);
 
   const subgraph: ProviderSubgraph = {
     kind: options.kind,
     typeDefs,
     schema,
     sites,
-    async createContext({ headers, requestId }) {
-      return createProviderContext({ caller: await resolveCaller(headers), requestId, logger, policy, publicBaseUrl: publicBaseUrlFrom(headers) });
+    async createContext({ headers, requestId, operationName }) {
+      return createProviderContext({
+        caller: await resolveCaller(headers), requestId, logger, policy, publicBaseUrl: publicBaseUrlFrom(headers), audit,
+        ...(operationName !== undefined && { operationName }),
+      });
     },
     listen(listenOptions = {}) {
       return startSubgraphServer<ProviderContext>({
@@ -108,7 +146,7 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
         host: listenOptions.host,
         port: listenOptions.port,
         context: (request) => subgraph.createContext(request),
-        routes: [createRetrieveRoute({ sites, secret: retrieveSecret, logger })],
+        routes: [createRetrieveRoute({ sites, secret: retrieveSecret, logger, audit })],
       });
     },
     async close() {
@@ -129,6 +167,10 @@ export interface KindSubgraphOptions {
   readonly fetch?: typeof fetch;
   readonly accessPolicy?: AccessPolicy;
   readonly resolveCaller?: (headers: HeaderMap) => Caller | Promise<Caller>;
+  /** The graph store record-level reads are audited in (see ProviderSubgraphOptions.store). */
+  readonly store?: Pick<GraphStore, 'appendAudit'>;
+  /** `false`: no audit without a store (tests only; see ProviderSubgraphOptions.audit). */
+  readonly audit?: false;
 }
 
 /**
@@ -147,5 +189,7 @@ export function kindSubgraphFactory(kind: string, createAdapter: CreateAdapter):
     ...(options.fetch && { fetch: options.fetch }),
     ...(options.accessPolicy && { accessPolicy: options.accessPolicy }),
     ...(options.resolveCaller && { resolveCaller: options.resolveCaller }),
+    ...(options.store && { store: options.store }),
+    ...(options.audit === false && { audit: false as const }),
   });
 }

@@ -17,12 +17,12 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port?: number;
-  /** Builds the per-request context (DataLoaders, caller). */
-  readonly context: (request: { headers: HeaderMap; requestId: string }) => Promise<TContext> | TContext;
+  /** Builds the per-request context (DataLoaders, caller); `operationName` as the request gave it, if it is a GraphQL name. */
+  readonly context: (request: { headers: HeaderMap; requestId: string; operationName?: string }) => Promise<TContext> | TContext;
   /** Show stack traces in errors (development only). */
   readonly includeStacktrace?: boolean;
   /** Extra HTTP routes tried before /graphql; a route returns true when it answered. */
-  readonly routes?: readonly ((req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>)[];
+  readonly routes?: readonly ((req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) => Promise<boolean>)[];
 }
 
 export interface RunningSubgraph {
@@ -40,6 +40,15 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A GraphQL name, bounded: it goes into the audit log as it came. */
+const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,199}$/;
+
+/** The operation name of a POST body or a GET query string; undefined when absent or not a GraphQL name. */
+export function operationNameOf(body: unknown, search: URLSearchParams): string | undefined {
+  const value = typeof body === 'object' && body !== null ? (body as { operationName?: unknown }).operationName : search.get('operationName');
+  return typeof value === 'string' && OPERATION_NAME.test(value) ? value : undefined;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -71,7 +80,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     void (async () => {
       try {
         for (const route of options.routes ?? []) {
-          if (await route(req, res, url)) return;
+          if (await route(req, res, url, requestId)) return;
         }
         if (url.pathname !== '/graphql' && url.pathname !== '/') return sendJson(res, 404, { error: 'not found' });
         const headers = new HeaderMap();
@@ -87,7 +96,10 @@ export async function startSubgraphServer<TContext extends BaseContext>(
         }
         const response = await apollo.executeHTTPGraphQLRequest({
           httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-          context: () => Promise.resolve(options.context({ headers, requestId })),
+          context: () => {
+            const operationName = operationNameOf(body, url.searchParams);
+            return Promise.resolve(options.context({ headers, requestId, ...(operationName !== undefined && { operationName }) }));
+          },
         });
         const outHeaders: Record<string, string> = { 'x-request-id': requestId };
         for (const [key, value] of response.headers) outHeaders[key] = value;

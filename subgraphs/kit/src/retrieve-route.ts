@@ -3,11 +3,14 @@ import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { withDeadline } from './deadline.js';
 import { toProviderError } from './errors.js';
+import { createRecordAudit, type AuditDestination } from './privacy/record-audit.js';
 import { verifyRetrieveTicket } from './retrieve-ticket.js';
 import type { SiteRuntime } from './site-runtime.js';
 
 /** How long streaming one series may take, from the first byte asked to the last sent. */
 const RETRIEVE_DEADLINE_MS = 10 * 60_000;
+/** The audit log's operation name for a retrieve: the HTTP route, there is no GraphQL operation. */
+export const RETRIEVE_OPERATION = 'GET /retrieve';
 
 function refuse(res: ServerResponse, status: number, code: string, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
@@ -15,11 +18,13 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
 }
 
 /**
- * `GET /retrieve/<ticket>` on a kind subgraph: checks the ticket, asks the site's adapter
- * for the series and streams it. Reached through the gateway's `/retrieve/<kind>/<ticket>`.
+ * `GET /retrieve/<ticket>` on a kind subgraph: checks the ticket, writes the retrieve to the
+ * audit log (RETRIEVE_SERIES, as the caller the ticket was issued to), then asks the site's
+ * adapter for the series and streams it. If the entry cannot be written nothing is sent.
+ * Reached through the gateway's `/retrieve/<kind>/<ticket>`.
  */
-export function createRetrieveRoute(options: { sites: ReadonlyMap<string, SiteRuntime>; secret: string; logger: Logger }) {
-  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+export function createRetrieveRoute(options: { sites: ReadonlyMap<string, SiteRuntime>; secret: string; logger: Logger; audit: AuditDestination }) {
+  return async (req: IncomingMessage, res: ServerResponse, url: URL, requestId?: string): Promise<boolean> => {
     const match = /^\/retrieve\/([A-Za-z0-9_.-]+)$/.exec(url.pathname);
     if (!match) return false;
     if (req.method !== 'GET') {
@@ -37,7 +42,20 @@ export function createRetrieveRoute(options: { sites: ReadonlyMap<string, SiteRu
       refuse(res, 404, 'NOT_FOUND', 'No such series.');
       return true;
     }
-    options.logger.info({ site: site.id, dataset: ticket.datasetId, caller: ticket.callerId }, 'series retrieved');
+    const audit = createRecordAudit({
+      destination: options.audit,
+      // Tickets are only issued to signed-in callers; one without a caller predates that.
+      actorId: ticket.callerId ?? 'anonymous',
+      operationName: RETRIEVE_OPERATION, at: new Date(), logger: options.logger, ...(requestId && { requestId }),
+    });
+    try {
+      await audit.record('RETRIEVE_SERIES', ticket.datasetId);
+    } catch (error) {
+      const code = (error as { extensions?: { code?: string } }).extensions?.code === 'FORBIDDEN' ? 'FORBIDDEN' : 'INTERNAL';
+      refuse(res, code === 'FORBIDDEN' ? 403 : 500, code, (error as Error).message);
+      return true;
+    }
+    options.logger.info({ site: site.id, dataset: ticket.datasetId, caller: ticket.callerId, requestId }, 'series retrieved');
     try {
       const archive = await withDeadline(RETRIEVE_DEADLINE_MS, options.logger, (ctx) => site.adapter.retrieveSeries!(ticket.seriesLocalId, ctx));
       res.writeHead(200, {

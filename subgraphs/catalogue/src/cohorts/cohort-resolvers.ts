@@ -19,6 +19,14 @@ export interface CohortReportRecord {
   readonly sites: readonly CohortSiteRecord[];
 }
 
+/**
+ * What saveCohort reads from the request context: the verified caller, when there is one
+ * (the kit's Caller has this shape). Absent or without an id, the cohort has no owner.
+ */
+export interface CohortContext {
+  readonly caller?: { readonly id?: string };
+}
+
 export interface CohortResolverOptions {
   readonly catalogue: Catalogue;
   readonly store: CohortStore;
@@ -39,7 +47,8 @@ export function buildCohortResolvers({ catalogue, store, now = () => new Date() 
 
   return {
     Mutation: {
-      saveCohort: (_parent: unknown, args: { criteria: CohortCriteriaInput }) => store.save(toSavedCriteria(args.criteria), now()),
+      saveCohort: (_parent: unknown, args: { criteria: CohortCriteriaInput }, context: CohortContext | undefined) =>
+        store.save(toSavedCriteria(args.criteria), now(), context?.caller?.id),
     },
     Query: {
       savedCohort: (_parent: unknown, args: { id: string }) => find(args.id),

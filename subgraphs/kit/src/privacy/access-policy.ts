@@ -1,13 +1,20 @@
 /**
- * Who is asking, as the subgraph knows it. Until verified identities arrive from the
- * gateway, every caller is anonymous: record-level data stays closed.
+ * Who is asking, as the subgraph knows it: from the gateway's signed caller header
+ * (auth/resolve-caller.ts), anonymous when it is missing or does not verify.
  */
 export interface Caller {
   /** Stable subject of the verified token; undefined for anonymous callers. */
   readonly id?: string;
+  /**
+   * Roles of the verified token (see auth/roles.ts). Typed as strings, not `Role`, so code
+   * that asks `roles.includes(someString)` keeps compiling; the resolver only ever puts
+   * known roles here.
+   */
   readonly roles: readonly string[];
   /** Datasets (graph ids) the caller holds a grant for, with the grant's expiry. */
   readonly grants: readonly Grant[];
+  /** Display name from the token, for logs and request history; never used to decide access. */
+  readonly name?: string;
 }
 
 export interface Grant {

@@ -24,15 +24,6 @@ export interface ResolverOptions {
   readonly retrieveSecret: string;
 }
 
-/** Refuses record-level access unless the policy grants it; reveals nothing about the data. */
-function assertMayReadRecords(context: ProviderContext, datasetId: string): void {
-  if (context.policy.canReadRecords(context.caller, datasetId, context.now)) return;
-  if (context.caller.id === undefined) {
-    throw codedError('UNAUTHENTICATED', 'Record-level data needs a signed-in caller with a grant for the dataset.');
-  }
-  throw codedError('FORBIDDEN', 'You hold no grant for this dataset.');
-}
-
 /** A client-chosen cohort deadline, validated; undefined leaves the site's own. */
 function toDeadlineMs(value: number | null | undefined): number | undefined {
   if (value == null) return undefined;
@@ -53,6 +44,13 @@ async function recordCall<T>(site: SiteRuntime, run: () => Promise<T>): Promise<
 /** Resolvers by type name, then field name, in the shape buildSubgraphSchema takes. */
 export type ResolverMap = Record<string, Record<string, unknown>>;
 
+/**
+ * The provider contract's resolvers. Record-level fields (Dataset.subjects, Subject.studies,
+ * Study.series, Series.segmentations, Series.retrieveUrl) carry no access check of their own:
+ * the kit's shield (auth/shield-rules.ts) refuses them before they run and the audit
+ * middleware records them, both over the schema createProviderSubgraph builds. They are not
+ * safe to serve without that wrapping.
+ */
 export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
   const { kind, types, sites, pseudonymSecret } = options;
 
@@ -122,7 +120,6 @@ export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
       studyCount: (dataset: DatasetObject) => datasetTotal(dataset, 'studies'),
       seriesCount: (dataset: DatasetObject) => datasetTotal(dataset, 'series'),
       async subjects(dataset: DatasetObject, args: PageArgs, context: ProviderContext) {
-        assertMayReadRecords(context, dataset.id);
         const window = toPageWindow(args);
         const { site } = dataset;
         const page = await recordCall(site, () => withDeadline(site.config.deadlineMs, context.logger, (ctx) =>
@@ -144,7 +141,6 @@ export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
       diagnosis: (subject: SubjectObject) => subject.record.diagnosis ?? null,
       yearOfDiagnosis: (subject: SubjectObject) => subject.record.yearOfDiagnosis ?? null,
       async studies(subject: SubjectObject, args: PageArgs, context: ProviderContext) {
-        assertMayReadRecords(context, subject.datasetId);
         const { site } = subject;
         const records = await recordCall(site, () => context.loadersFor(site).studies.load(subject.ref));
         const studies = records.map((record): StudyObject => ({ id: toGraphId(site.id, kind, record.localId), site, datasetId: subject.datasetId, record }));
@@ -159,7 +155,6 @@ export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
       bodyPart: (study: StudyObject) => study.record.bodyPart ?? null,
       description: (study: StudyObject) => scrubFreeText(study.record.description),
       async series(study: StudyObject, args: PageArgs, context: ProviderContext) {
-        assertMayReadRecords(context, study.datasetId);
         const { site } = study;
         const records = await recordCall(site, () => context.loadersFor(site).series.load(study.record.localId));
         const series = records.map((record): SeriesObject => ({ id: toGraphId(site.id, kind, record.localId), site, datasetId: study.datasetId, record }));
@@ -176,7 +171,6 @@ export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
       instanceCount: (series: SeriesObject) => series.record.instanceCount ?? null,
       // A signed, short-lived link through the gateway; an index-only kind has none.
       retrieveUrl: (series: SeriesObject, _args: unknown, context: ProviderContext) => {
-        assertMayReadRecords(context, series.datasetId);
         if (!series.site.adapter.retrieveSeries) return null;
         const ticket = signRetrieveTicket(options.retrieveSecret, {
           siteId: series.site.id, seriesLocalId: series.record.localId, datasetId: series.datasetId,
@@ -186,7 +180,6 @@ export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
         return `${context.publicBaseUrl}/retrieve/${kind}/${ticket}`;
       },
       async segmentations(series: SeriesObject, _args: unknown, context: ProviderContext) {
-        assertMayReadRecords(context, series.datasetId);
         const { site } = series;
         const records = await recordCall(site, () => context.loadersFor(site).segmentations.load(series.record.localId));
         return records.map((record): SegmentationObject => ({ id: toGraphId(site.id, kind, record.localId), record }));
