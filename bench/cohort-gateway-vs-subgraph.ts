@@ -19,7 +19,7 @@ const customSites = registry.sites.filter((site) => site.kind === 'custom').map(
 const ports = { gateway: await freePort(), catalogue: await freePort(), custom: await freePort() };
 const services: RunningService[] = [];
 try {
-  for (const spec of demoGraphServices({ registry: registryPath, ports, output: () => {}, env: { CIG_LOG_LEVEL: 'warn' } })) {
+  for (const spec of demoGraphServices({ registry: registryPath, ports, output: () => {}, env: { CIG_LOG_LEVEL: 'warn', CIG_GATEWAY_RATE_LIMIT: '0' } })) {
     services.push(await startService(spec));
   }
   const cohortFields = 'status subjects { value precision } studies { value precision } series { value precision }';

@@ -51,7 +51,7 @@ ${datasets.map((d) => `  - { site: bench, localId: ${d.id}, title: ${d.id}, canc
   const subgraphServer = await subgraph.listen();
   cleanup.unshift(() => subgraphServer.close(), () => subgraph.close());
   const gateway = createGateway({
-    config: loadGatewayConfig({ CIG_GATEWAY_PORT: '0', CIG_LOG_LEVEL: 'silent', CIG_GATEWAY_SUBGRAPH_CATALOGUE_URL: catalogue.url, CIG_GATEWAY_SUBGRAPH_ORTHANC_URL: subgraphServer.url }),
+    config: loadGatewayConfig({ CIG_GATEWAY_RATE_LIMIT: '0', CIG_GATEWAY_PORT: '0', CIG_LOG_LEVEL: 'silent', CIG_GATEWAY_SUBGRAPH_CATALOGUE_URL: catalogue.url, CIG_GATEWAY_SUBGRAPH_ORTHANC_URL: subgraphServer.url }),
     logger, supergraphSdl: (await composeGraph(path.join(dir, 'registry.yaml'))).supergraphSdl,
   });
   const url = (await gateway.start()).url;

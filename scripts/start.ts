@@ -44,7 +44,11 @@ const ports = {
   ...(withXnat && { xnat: Number(values['xnat-port']) }),
 };
 try {
-  const env: Record<string, string> = {};
+  // npm start is for development: GraphiQL, unmasked errors, and the development token key
+  // (npm run dev-token). Set CIG_GATEWAY_ENV=production to try the production switches.
+  // demoGraphServices gives every process one CIG_INTERNAL_SECRET, so subgraphs can verify
+  // the caller header the gateway signs.
+  const env: Record<string, string> = { CIG_GATEWAY_ENV: process.env.CIG_GATEWAY_ENV ?? 'development' };
   if (withOrthanc) {
     // The demo registries name this Orthanc at 127.0.0.1:8042 and its credential variables.
     const orthanc = await startDemoOrthanc(8042, (line) => console.log(line));

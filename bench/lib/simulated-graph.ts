@@ -73,7 +73,9 @@ export async function startSimulatedGraph(options: SimulatedGraphOptions): Promi
     servers.push(catalogueServer);
     const customServer = await custom.listen();
     servers.push(customServer);
+    // Benchmarks measure the graph, not the per-caller rate limit they would hit at once.
     const config = loadGatewayConfig({
+      CIG_GATEWAY_RATE_LIMIT: '0',
       CIG_GATEWAY_PORT: '0',
       CIG_GATEWAY_SUBGRAPH_CATALOGUE_URL: catalogueServer.url,
       CIG_GATEWAY_SUBGRAPH_CUSTOM_URL: customServer.url,

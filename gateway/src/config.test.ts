@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SUPERGRAPH_PATH, loadGatewayConfig, toSubgraphEnvName } from './config.js';
+import { DEFAULT_DEV_KEYS_DIR, DEFAULT_SUPERGRAPH_PATH, loadGatewayConfig, resolveGatewayEnvironment, toSubgraphEnvName } from './config.js';
 
 describe('loadGatewayConfig', () => {
   it('gives the documented defaults for an empty env', () => {
@@ -12,6 +12,18 @@ describe('loadGatewayConfig', () => {
       subgraphTimeoutMs: 10_000,
       logLevel: 'info',
       eucaimProviderName: 'Cancer Imaging Graph',
+      introspection: false,
+      graphiql: false,
+      auth: {
+        algorithms: ['RS256', 'ES256', 'EdDSA'],
+        clockSkewSeconds: 30,
+        rolesClaim: 'roles',
+        roleMap: {},
+        devKeysDir: DEFAULT_DEV_KEYS_DIR,
+        devAudience: 'cancer-imaging-graph',
+      },
+      limits: { maxDepth: 15, maxAliases: 30, maxTokens: 5_000, maxPageSize: 100, maxCost: 1_000_000, costListSize: 30, maxBodyBytes: 1_000_000 },
+      rateLimit: { limit: 1_200, windowSeconds: 60, trustProxyHops: 0 },
     });
     expect(DEFAULT_SUPERGRAPH_PATH).toMatch(/[/\\]schema[/\\]supergraph\.graphql$/);
   });
@@ -62,6 +74,102 @@ describe('loadGatewayConfig', () => {
     expect(attempt).toThrow(/CIG_GATEWAY_ENV/);
     expect(attempt).toThrow(/CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS/);
     expect(attempt).toThrow(/CIG_GATEWAY_SUBGRAPH_CUSTOM_URL: must be an http\(s\) URL/);
+  });
+});
+
+describe('loadGatewayConfig: environment and production switches', () => {
+  it('lets production win whenever CIG_GATEWAY_ENV or NODE_ENV says so, and defaults to production', () => {
+    expect(resolveGatewayEnvironment(undefined, undefined)).toBe('production');
+    expect(resolveGatewayEnvironment('development', undefined)).toBe('development');
+    expect(resolveGatewayEnvironment('development', 'production')).toBe('production');
+    expect(resolveGatewayEnvironment(undefined, 'development')).toBe('production');
+    expect(resolveGatewayEnvironment(undefined, undefined, 'development')).toBe('development');
+    expect(resolveGatewayEnvironment(undefined, 'production', 'development')).toBe('production');
+    expect(loadGatewayConfig({ CIG_GATEWAY_ENV: 'development', NODE_ENV: 'production' }).env).toBe('production');
+  });
+
+  it('turns introspection and GraphiQL on in development, off in production, each switchable', () => {
+    expect(loadGatewayConfig({ CIG_GATEWAY_ENV: 'development' })).toMatchObject({ introspection: true, graphiql: true });
+    expect(loadGatewayConfig({ CIG_GATEWAY_ENV: 'production' })).toMatchObject({ introspection: false, graphiql: false });
+    expect(loadGatewayConfig({ CIG_GATEWAY_INTROSPECTION: 'TRUE', CIG_GATEWAY_GRAPHIQL: 'yes' })).toMatchObject({ introspection: true, graphiql: true });
+    expect(loadGatewayConfig({ CIG_GATEWAY_ENV: 'development', CIG_GATEWAY_INTROSPECTION: 'false', CIG_GATEWAY_GRAPHIQL: '0' })).toMatchObject({ introspection: false, graphiql: false });
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_GRAPHIQL: 'maybe' })).toThrow(/CIG_GATEWAY_GRAPHIQL: must be true or false/);
+  });
+
+  it('reads the operation limits and the rate limit', () => {
+    const config = loadGatewayConfig({
+      CIG_GATEWAY_MAX_DEPTH: '10', CIG_GATEWAY_MAX_ALIASES: '0', CIG_GATEWAY_MAX_TOKENS: '800', CIG_GATEWAY_MAX_PAGE_SIZE: '50',
+      CIG_GATEWAY_MAX_COST: '5000', CIG_GATEWAY_COST_LIST_SIZE: '12', CIG_GATEWAY_MAX_BODY_BYTES: '2048',
+      CIG_GATEWAY_RATE_LIMIT: '0', CIG_GATEWAY_RATE_LIMIT_WINDOW_SECONDS: '10', CIG_REDIS_URL: 'redis://cache:6379', CIG_GATEWAY_TRUST_PROXY: 'true',
+    });
+    expect(config.limits).toEqual({ maxDepth: 10, maxAliases: 0, maxTokens: 800, maxPageSize: 50, maxCost: 5000, costListSize: 12, maxBodyBytes: 2048 });
+    expect(config.rateLimit).toEqual({ limit: 0, windowSeconds: 10, redisUrl: 'redis://cache:6379', trustProxyHops: 1 });
+    expect(loadGatewayConfig({ CIG_GATEWAY_TRUST_PROXY: '2' }).rateLimit.trustProxyHops).toBe(2);
+    expect(loadGatewayConfig({ CIG_GATEWAY_TRUST_PROXY: 'false' }).rateLimit.trustProxyHops).toBe(0);
+    const attempt = () => loadGatewayConfig({ CIG_GATEWAY_TRUST_PROXY: 'everyone', CIG_REDIS_URL: 'http://cache' });
+    expect(attempt).toThrow(/CIG_GATEWAY_TRUST_PROXY: must be true, false or a number of proxy hops/);
+    expect(attempt).toThrow(/CIG_REDIS_URL/);
+  });
+});
+
+describe('loadGatewayConfig: authentication', () => {
+  const idp = {
+    CIG_GATEWAY_AUTH_JWKS_URL: 'https://login.aai.lifescience-ri.eu/oidc/jwk',
+    CIG_GATEWAY_AUTH_ISSUER: 'https://login.aai.lifescience-ri.eu/oidc/',
+    CIG_GATEWAY_AUTH_AUDIENCE: 'cig-client, cig-api',
+    CIG_INTERNAL_SECRET: 'x'.repeat(32),
+  };
+
+  it('reads the issuer, audiences, algorithms, skew, roles claim and role map', () => {
+    const config = loadGatewayConfig({
+      ...idp,
+      CIG_GATEWAY_AUTH_CLOCK_SKEW_SECONDS: '10',
+      CIG_GATEWAY_AUTH_ALGORITHMS: 'RS256, PS256',
+      CIG_GATEWAY_AUTH_ROLES_CLAIM: 'realm_access.roles',
+      CIG_GATEWAY_AUTH_ROLE_MAP: 'urn:geant:lifescience-ri.eu:group:cig:dac#aai.lifescience-ri.eu=committee, cig-admin=provider-admin',
+    });
+    expect(config.auth).toMatchObject({
+      issuer: { issuer: idp.CIG_GATEWAY_AUTH_ISSUER, audiences: ['cig-client', 'cig-api'], jwksUrl: idp.CIG_GATEWAY_AUTH_JWKS_URL },
+      algorithms: ['RS256', 'PS256'],
+      clockSkewSeconds: 10,
+      rolesClaim: 'realm_access.roles',
+      roleMap: { 'urn:geant:lifescience-ri.eu:group:cig:dac#aai.lifescience-ri.eu': 'committee', 'cig-admin': 'provider-admin' },
+      devAudience: 'cig-client',
+    });
+    expect(config.internalSecret).toBe('x'.repeat(32));
+  });
+
+  it('resolves a relative public key file against the working directory', () => {
+    const { CIG_GATEWAY_AUTH_JWKS_URL: _url, ...rest } = idp;
+    const config = loadGatewayConfig({ ...rest, CIG_GATEWAY_AUTH_PUBLIC_KEY_FILE: 'keys/idp.pem' }, { cwd: '/srv/app' });
+    expect(config.auth.issuer?.publicKeyFile).toBe('/srv/app/keys/idp.pem');
+  });
+
+  it('never accepts none or an HMAC algorithm for client tokens', () => {
+    for (const algorithm of ['none', 'HS256', 'RS256,HS512']) {
+      expect(() => loadGatewayConfig({ ...idp, CIG_GATEWAY_AUTH_ALGORITHMS: algorithm }), algorithm).toThrow(/CIG_GATEWAY_AUTH_ALGORITHMS/);
+    }
+  });
+
+  it('refuses a key source without issuer and audience, both key sources at once, and an issuer without keys', () => {
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_AUTH_JWKS_URL: idp.CIG_GATEWAY_AUTH_JWKS_URL, CIG_INTERNAL_SECRET: idp.CIG_INTERNAL_SECRET }))
+      .toThrow(/CIG_GATEWAY_AUTH_ISSUER: required[\s\S]*CIG_GATEWAY_AUTH_AUDIENCE: required/);
+    expect(() => loadGatewayConfig({ ...idp, CIG_GATEWAY_AUTH_PUBLIC_KEY_FILE: '/k.pem' })).toThrow(/set one, not both/);
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_AUTH_ISSUER: 'https://idp' })).toThrow(/needs CIG_GATEWAY_AUTH_JWKS_URL/);
+  });
+
+  it('requires https for a JWKS URL except on loopback', () => {
+    expect(() => loadGatewayConfig({ ...idp, CIG_GATEWAY_AUTH_JWKS_URL: 'http://idp.example/jwks' })).toThrow(/https URL/);
+    expect(loadGatewayConfig({ ...idp, CIG_GATEWAY_AUTH_JWKS_URL: 'http://127.0.0.1:9000/jwks' }).auth.issuer?.jwksUrl).toBe('http://127.0.0.1:9000/jwks');
+  });
+
+  it('requires CIG_INTERNAL_SECRET of 32+ characters in production when tokens are accepted, not in development', () => {
+    const { CIG_INTERNAL_SECRET: _secret, ...withoutSecret } = idp;
+    expect(() => loadGatewayConfig(withoutSecret)).toThrow(/CIG_INTERNAL_SECRET: required in production/);
+    expect(loadGatewayConfig({ ...withoutSecret, CIG_GATEWAY_ENV: 'development' }).internalSecret).toBeUndefined();
+    expect(() => loadGatewayConfig({ ...idp, CIG_INTERNAL_SECRET: 'short' })).toThrow(/CIG_INTERNAL_SECRET: must be at least 32 characters/);
+    // No issuer: no caller can be verified, so there is nothing to sign.
+    expect(loadGatewayConfig({}).internalSecret).toBeUndefined();
   });
 });
 

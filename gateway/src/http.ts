@@ -1,25 +1,37 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 
-/** An error that already knows the HTTP status and the client-safe message to answer with. */
+/** An error that already knows the HTTP status, the client-safe message and the code to answer with. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Catalogued code; default BAD_REQUEST below 500, INTERNAL from 500. */
+    readonly code: string = status >= 500 ? 'INTERNAL' : 'BAD_REQUEST',
   ) {
     super(message);
     this.name = 'HttpError';
   }
 }
 
-/** Reads a request body, refusing more than `maxBytes` (the gateway takes operations, not uploads). */
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, `The request body is larger than ${maxBytes} bytes.`, 'OPERATION_TOO_LARGE');
+}
+
+/**
+ * Reads a request body, refusing more than `maxBytes` (the gateway takes operations, not
+ * uploads): at once when Content-Length says so, else as soon as the stream passes it.
+ * The rest is never buffered; Node discards it after the answer.
+ */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > maxBytes) throw new HttpError(413, 'The request is too large.');
+    if (size > maxBytes) throw tooLarge(maxBytes);
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -15,7 +15,13 @@ const logger = pino({
   name: 'gateway',
   level: config.logLevel,
   // Credentials never reach the log, even when a line carries request headers.
-  redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'], censor: '[redacted]' },
+  redact: {
+    paths: [
+      'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-cig-caller"]',
+      'headers.authorization', 'headers.cookie', 'headers["x-cig-caller"]',
+    ],
+    censor: '[redacted]',
+  },
 });
 
 try {

@@ -1,10 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { CALLER_HEADER } from '@cancer-imaging/provider-kit';
 import type { Logger } from 'pino';
+import { createRequestAuthenticator } from './auth/authenticate-request.js';
+import { createCallerHeaderSigner, type CallerHeaderSigner } from './auth/caller-header.js';
+import { createTokenVerifier } from './auth/token-verifier.js';
+import { loadTrustedIssuers } from './auth/trusted-issuers.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { createCohortReportRoute } from './cohort-report/report-route.js';
@@ -15,13 +21,17 @@ import { createRetrieveProxy } from './retrieve-proxy.js';
 import { HttpError, graphQLErrorBody, readBody, sendJson, toHeaderMap, writeGraphQLResponse } from './http.js';
 import { createErrorFormatter, useErrorMasking } from './plugins/use-error-masking.js';
 import { useInputErrors } from './plugins/use-input-errors.js';
+import { parseOptionsFor, useOperationLimits } from './plugins/use-operation-limits.js';
 import { createRequestContext, DEFAULT_REQUEST_ID_HEADER, useRequestId } from './plugins/use-request-id.js';
+import { createMemoryWindowCounter } from './rate-limit/memory-counter.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit/rate-limiter.js';
+import { createRedisWindowCounter } from './rate-limit/redis-counter.js';
+import type { WindowCounter } from './rate-limit/window-counter.js';
 import { checkReadiness } from './readiness.js';
+import { createRequestGuard, type RequestGuard } from './request-guard.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { applySubgraphUrlOverrides, readSubgraphEndpoints, type SubgraphEndpoint } from './supergraph.js';
 
-/** Largest operation body accepted; queries are small, uploads go elsewhere. */
-const MAX_BODY_BYTES = 1_000_000;
 /** Each subgraph must answer the readiness probe within this. */
 const READINESS_TIMEOUT_MS = 2_000;
 const GRAPHQL_PATH = '/graphql';
@@ -32,6 +42,8 @@ export interface CreateGatewayOptions {
   readonly logger: Logger;
   /** The supergraph SDL; when absent, start() reads `config.supergraphPath`. */
   readonly supergraphSdl?: string;
+  /** The fetch every subgraph call goes through; tests wrap it to count or record calls. @default globalThis.fetch */
+  readonly subgraphFetch?: typeof globalThis.fetch;
 }
 
 export interface Gateway {
@@ -47,6 +59,18 @@ interface Running {
   readonly server: Server;
   readonly apollo: ApolloServer<GatewayContext>;
   readonly url: string;
+  readonly counter?: WindowCounter;
+}
+
+/** Logs a recurring failure at most once per interval, so an outage does not flood the log. */
+function throttled(intervalMs: number, log: (error: unknown) => void): (error: unknown) => void {
+  let last = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    log(error);
+  };
 }
 
 /** Apollo's logger interface over pino, so Apollo's own lines land in the same log. */
@@ -83,13 +107,13 @@ function acceptsHtml(req: IncomingMessage): boolean {
 export function createGateway(options: CreateGatewayOptions): Gateway {
   const { config, logger } = options;
   const development = config.env === 'development';
-  const graphiql = createGraphiQL({ path: GRAPHIQL_PATH, endpoint: GRAPHQL_PATH });
+  const graphiql = config.graphiql ? createGraphiQL({ path: GRAPHIQL_PATH, endpoint: GRAPHQL_PATH }) : undefined;
   let running: Running | undefined;
   let starting: Promise<{ url: string }> | undefined;
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL, context: GatewayContext, apollo: ApolloServer<GatewayContext>): Promise<void> {
     const headers = toHeaderMap(req.headers);
-    const raw = req.method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : '';
+    const raw = req.method === 'POST' ? await readBody(req, config.limits.maxBodyBytes) : '';
     let body: unknown = raw;
     if (raw !== '' && (headers.get('content-type') ?? '').includes('json')) {
       try {
@@ -120,15 +144,18 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
     );
   }
 
-  function createHandler(apollo: ApolloServer<GatewayContext>, endpoints: readonly SubgraphEndpoint[]) {
+  function createHandler(apollo: ApolloServer<GatewayContext>, endpoints: readonly SubgraphEndpoint[], guard: RequestGuard) {
     const retrieve = createRetrieveProxy({ endpoints: () => endpoints, logger });
     const eucaim = createEucaimRoute({ providerName: config.eucaimProviderName });
     const cohortReport = createCohortReportRoute();
     return (req: IncomingMessage, res: ServerResponse): void => {
       const startedAt = performance.now();
-      const context = createRequestContext(req.headers[DEFAULT_REQUEST_ID_HEADER] as string | undefined, logger);
+      // Only the gateway speaks for the caller: a client's own x-cig-caller is dropped here,
+      // before anything (Apollo, the document endpoints) can see or pass it on.
+      delete req.headers[CALLER_HEADER];
+      const requestContext = createRequestContext(req.headers[DEFAULT_REQUEST_ID_HEADER] as string | undefined, logger);
       // Set first, so every answer carries it, including those Apollo gives before its plugins run.
-      res.setHeader(DEFAULT_REQUEST_ID_HEADER, context.requestId);
+      res.setHeader(DEFAULT_REQUEST_ID_HEADER, requestContext.requestId);
       const url = parseRequestUrl(req.url);
       if (!url) {
         sendJson(res, 400, graphQLErrorBody('The request URL is malformed.', 'BAD_REQUEST'));
@@ -137,37 +164,85 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       const probe = url.pathname === '/healthz' || url.pathname === '/readyz';
       res.once('finish', () => {
         const line = { method: req.method, path: url.pathname, status: res.statusCode, durationMs: Math.round(performance.now() - startedAt) };
-        if (probe) context.logger.debug(line, 'http request');
-        else context.logger.info(line, 'http request');
+        if (probe) requestContext.logger.debug(line, 'http request');
+        else requestContext.logger.info(line, 'http request');
       });
 
       void (async () => {
         try {
           // A browser opening / or /graphql (without an operation) wants the IDE, not a JSON error.
-          const browsing = (req.method === 'GET' || req.method === 'HEAD') && acceptsHtml(req);
+          const browsing = graphiql !== undefined && (req.method === 'GET' || req.method === 'HEAD') && acceptsHtml(req);
           if (browsing && (url.pathname === '/' || (url.pathname === GRAPHQL_PATH && !url.searchParams.has('query')))) {
             res.writeHead(302, { location: GRAPHIQL_PATH }).end();
             return;
           }
-          if (url.pathname === GRAPHQL_PATH) return await handleGraphQL(req, res, url, context, apollo);
           if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' }, { 'cache-control': 'no-store' });
-          if (url.pathname === '/readyz') return await handleReadiness(res, endpoints, context);
-          if (await graphiql.handle(req, res, url)) return;
+          if (url.pathname === '/readyz') return await handleReadiness(res, endpoints, requestContext);
+          if (graphiql && (await graphiql.handle(req, res, url))) return;
+          // Everything below runs operations or serves data: authenticate and rate-limit first.
+          const context = await guard(req, res, requestContext);
+          if (!context) return;
+          if (url.pathname === GRAPHQL_PATH) return await handleGraphQL(req, res, url, context, apollo);
           if (await retrieve(req, res, url, context.requestId)) return;
           if (await eucaim(req, res, url, executeAsCaller(apollo, req, url, context), context.logger)) return;
           if (await cohortReport(req, res, url, executeAsCaller(apollo, req, url, context), context.logger)) return;
           sendJson(res, 404, { error: 'not found' });
         } catch (error) {
           const status = error instanceof HttpError ? error.status : 500;
-          if (status >= 500) context.logger.error({ err: error, path: url.pathname }, 'request failed');
+          if (status >= 500) requestContext.logger.error({ err: error, path: url.pathname }, 'request failed');
           if (res.headersSent) {
             res.destroy();
             return;
           }
           const message = error instanceof HttpError ? error.message : 'Internal error.';
-          sendJson(res, status, graphQLErrorBody(message, status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'));
+          const code = error instanceof HttpError ? error.code : 'INTERNAL';
+          // A body refused half-read: close the connection rather than read the rest.
+          sendJson(res, status, graphQLErrorBody(message, code), status === 413 ? { connection: 'close' } : {});
         }
       })();
+    };
+  }
+
+  /**
+   * Start-up I/O of authentication and rate limiting: the trusted issuers' keys (the
+   * development key in development), the secret the caller header is signed with, and
+   * the rate-limit store.
+   */
+  async function prepareSecurity(): Promise<{
+    authenticate: ReturnType<typeof createRequestAuthenticator>;
+    issuers: string[];
+    signCaller?: CallerHeaderSigner;
+    rateLimiter?: RateLimiter;
+    counter?: WindowCounter;
+  }> {
+    const trusted = await loadTrustedIssuers(config);
+    const authenticate = createRequestAuthenticator(createTokenVerifier({ issuers: trusted, clockSkewSeconds: config.auth.clockSkewSeconds }));
+    let secret = config.internalSecret;
+    if (secret === undefined && development) {
+      // Only this process knows it: subgraphs in other processes cannot verify the header
+      // and treat every caller as anonymous. `npm start` passes one secret to every process.
+      secret = randomBytes(32).toString('base64url');
+      logger.warn('CIG_INTERNAL_SECRET is not set: signing caller headers with a secret of this process only');
+    }
+    const signCaller = secret === undefined ? undefined : createCallerHeaderSigner(secret);
+    const { limit, windowSeconds, redisUrl } = config.rateLimit;
+    let counter: WindowCounter | undefined;
+    let rateLimiter: RateLimiter | undefined;
+    if (limit > 0) {
+      counter = redisUrl ? createRedisWindowCounter(redisUrl) : createMemoryWindowCounter();
+      rateLimiter = createRateLimiter({
+        counter,
+        limit,
+        windowSeconds,
+        onStoreFailure: throttled(10_000, (error) => logger.warn({ err: error }, 'rate-limit store failed; requests are let through')),
+      });
+    }
+    return {
+      authenticate,
+      issuers: trusted.map((issuer) => issuer.issuer),
+      ...(signCaller && { signCaller }),
+      ...(rateLimiter && { rateLimiter }),
+      ...(counter && { counter }),
     };
   }
 
@@ -177,8 +252,10 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
     for (const name of unmatched) {
       logger.warn({ variable: `CIG_GATEWAY_SUBGRAPH_${name}_URL` }, 'subgraph URL override names no subgraph of the supergraph');
     }
-    await graphiql.prepare();
+    await graphiql?.prepare();
+    if (config.graphiql && !config.introspection) logger.warn('GraphiQL is on but introspection is off: GraphiQL will not load the schema');
 
+    const security = await prepareSecurity();
     const apolloLogger = toApolloLogger(logger.child({ component: 'apollo' }));
     const gateway = new ApolloGateway({
       supergraphSdl,
@@ -191,15 +268,21 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
           timeoutMs: config.subgraphTimeoutMs,
           logger,
           publicUrl: () => config.publicUrl ?? running?.url.replace(/\/graphql$/, ''),
+          ...(security.signCaller && { signCaller: security.signCaller }),
+          ...(options.subgraphFetch && { fetch: options.subgraphFetch }),
         }),
     });
     const apollo = new ApolloServer<GatewayContext>({
       gateway,
       logger: apolloLogger,
       nodeEnv: config.env,
-      // GraphiQL needs it, and the schema is public: the graph's contract is open by design.
-      introspection: true,
+      // GraphiQL and codegen need it; production turns it off by default (CIG_GATEWAY_INTROSPECTION).
+      introspection: config.introspection,
+      // Refuses simple requests (GET, or a text/plain, form or multipart POST) without a
+      // preflight header: a page on another site cannot make a browser run an operation.
       csrfPrevention: true,
+      // graphql-js stops lexing at the token limit, so a huge document is cheap to refuse.
+      parseOptions: parseOptionsFor(config.limits),
       // main.ts owns the signals; Apollo's own handler would re-raise SIGTERM mid-shutdown.
       stopOnTerminationSignals: false,
       includeStacktraceInErrorResponses: development,
@@ -209,11 +292,22 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
         useRequestId(),
         useErrorMasking({ development }),
         useInputErrors(),
+        useOperationLimits({ ...config.limits, listSize: config.limits.costListSize }),
       ],
     });
-    await apollo.start();
+    try {
+      await apollo.start();
+    } catch (error) {
+      await security.counter?.close();
+      throw error;
+    }
 
-    const server = createServer(createHandler(apollo, endpoints));
+    const guard = createRequestGuard({
+      authenticate: security.authenticate,
+      ...(security.rateLimiter && { rateLimiter: security.rateLimiter }),
+      trustProxyHops: config.rateLimit.trustProxyHops,
+    });
+    const server = createServer(createHandler(apollo, endpoints, guard));
     // Longer than common load balancers' idle timeout, so they close first.
     server.keepAliveTimeout = 65_000;
     try {
@@ -226,13 +320,25 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       });
     } catch (error) {
       await apollo.stop();
+      await security.counter?.close();
       throw error;
     }
     const { port, address } = server.address() as AddressInfo;
     const host = address.includes(':') ? `[${address}]` : address;
     const url = `http://${host}:${port}${GRAPHQL_PATH}`;
-    running = { server, apollo, url };
-    logger.info({ url, subgraphs: endpoints.map((endpoint) => endpoint.name), env: config.env }, 'gateway listening');
+    running = { server, apollo, url, ...(security.counter && { counter: security.counter }) };
+    logger.info(
+      {
+        url,
+        subgraphs: endpoints.map((endpoint) => endpoint.name),
+        env: config.env,
+        issuers: security.issuers,
+        introspection: config.introspection,
+        graphiql: config.graphiql,
+        rateLimit: config.rateLimit.limit > 0 ? { limit: config.rateLimit.limit, windowSeconds: config.rateLimit.windowSeconds, store: config.rateLimit.redisUrl ? 'redis' : 'memory' } : 'off',
+      },
+      'gateway listening',
+    );
     return { url };
   }
 
@@ -258,6 +364,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
         current.server.closeAllConnections();
       });
       await current.apollo.stop();
+      await current.counter?.close();
       logger.info('gateway stopped');
     },
     get url() {

@@ -1,19 +1,21 @@
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { CALLER_HEADER, verifyCallerClaims, type CallerClaims } from '@cancer-imaging/provider-kit';
 import { GraphQLError } from 'graphql';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { GatewayContext } from './context.js';
+import { createCallerHeaderSigner } from './auth/caller-header.js';
 import { SubgraphDataSource, classifySubgraphFailure } from './subgraph-data-source.js';
 
 const silent = pino({ level: 'silent' });
 
-function processOptions(requestId: string): GraphQLDataSourceProcessOptions<GatewayContext> {
-  const context: GatewayContext = { requestId, logger: silent };
+function processOptions(requestId: string, caller?: CallerClaims, headers?: Headers): GraphQLDataSourceProcessOptions<GatewayContext> {
+  const context: GatewayContext = { requestId, logger: silent, ...(caller && { caller }) };
   // The data source reads only these fields; @apollo/gateway does not export the enum
   // behind `kind`, so its runtime value is written out.
   return {
     kind: 'incoming operation',
-    request: { query: '{ __typename }', variables: {} },
+    request: { query: '{ __typename }', variables: {}, ...(headers && { http: { method: 'POST', url: 'http://x', headers } }) },
     incomingRequestContext: { context },
     context,
   } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>;
@@ -78,5 +80,33 @@ describe('SubgraphDataSource', () => {
     const fetch = (async () => new Response('not json', { status: 200, headers: { 'content-type': 'text/plain' } })) as typeof globalThis.fetch;
     const source = new SubgraphDataSource({ name: 'custom', url: 'http://custom/graphql', timeoutMs: 1000, logger: silent, fetch });
     await expect(source.process(processOptions('rid-4'))).rejects.toThrow(/Expected JSON response body/);
+  });
+
+  describe('caller header', () => {
+    const secret = 'subgraph-data-source-test-secret-0123456789';
+    const caller: CallerClaims = { sub: 'alice', roles: ['researcher'], grants: [] };
+
+    function recordingSource() {
+      const sent: Array<Record<string, string>> = [];
+      const fetch = (async (_url: string | URL | Request, init?: RequestInit) => {
+        sent.push(init?.headers as Record<string, string>);
+        return Response.json({ data: { __typename: 'Query' } });
+      }) as typeof globalThis.fetch;
+      const source = new SubgraphDataSource({ name: 'custom', url: 'http://custom/graphql', timeoutMs: 1000, logger: silent, fetch, signCaller: createCallerHeaderSigner(secret) });
+      return { source, sent };
+    }
+
+    it('sends the verified caller as a signed x-cig-caller the kit verifies', async () => {
+      const { source, sent } = recordingSource();
+      await source.process(processOptions('rid-c', caller));
+      expect(await verifyCallerClaims(sent[0]?.[CALLER_HEADER], secret)).toEqual(caller);
+    });
+
+    it('sends no caller header for an anonymous request, and drops one that was already on the request', async () => {
+      const { source, sent } = recordingSource();
+      await source.process(processOptions('rid-a'));
+      await source.process(processOptions('rid-b', undefined, new Headers({ [CALLER_HEADER]: 'forged' })));
+      expect(sent.map((headers) => headers[CALLER_HEADER])).toEqual([undefined, undefined]);
+    });
   });
 });

@@ -1,6 +1,8 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { CALLER_HEADER } from '@cancer-imaging/provider-kit';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
+import type { CallerHeaderSigner } from './auth/caller-header.js';
 import type { GatewayContext } from './context.js';
 import { DEFAULT_REQUEST_ID_HEADER } from './plugins/use-request-id.js';
 import { resolveSubgraphUrl } from './supergraph.js';
@@ -24,6 +26,11 @@ export interface SubgraphDataSourceOptions {
   readonly fetch?: typeof globalThis.fetch;
   /** The gateway's public base URL, told to subgraphs so the links they build (retrieve URLs) point at it. */
   readonly publicUrl?: () => string | undefined;
+  /**
+   * Signs the request's verified caller into the x-cig-caller header. Without it, or for
+   * an anonymous request, no caller header is sent.
+   */
+  readonly signCaller?: CallerHeaderSigner;
 }
 
 /** Header carrying the gateway's public base URL to subgraphs (the kit's PUBLIC_URL_HEADER). */
@@ -70,6 +77,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly baseLogger: Logger;
   private readonly requestIdHeader: string;
   private readonly publicUrl: (() => string | undefined) | undefined;
+  private readonly signCaller: CallerHeaderSigner | undefined;
 
   constructor(options: SubgraphDataSourceOptions) {
     super();
@@ -77,6 +85,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     this.url = resolveSubgraphUrl(options.name, options.url, options.urlOverrides ?? {});
     this.timeoutMs = options.timeoutMs;
     this.publicUrl = options.publicUrl;
+    this.signCaller = options.signCaller;
     this.baseLogger = options.logger;
     this.requestIdHeader = options.requestIdHeader ?? DEFAULT_REQUEST_ID_HEADER;
     const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -94,11 +103,17 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       })) as unknown as RemoteGraphQLDataSource['fetcher'];
   }
 
-  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const requestId = (options.context as Partial<GatewayContext> | undefined)?.requestId;
-    if (requestId && options.request.http) options.request.http.headers.set(this.requestIdHeader, requestId);
+  override async willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    const http = options.request.http;
+    if (!http) return;
+    const context = options.context as Partial<GatewayContext> | undefined;
+    if (context?.requestId) http.headers.set(this.requestIdHeader, context.requestId);
     const publicUrl = this.publicUrl?.();
-    if (publicUrl && options.request.http) options.request.http.headers.set(PUBLIC_URL_HEADER, publicUrl);
+    if (publicUrl) http.headers.set(PUBLIC_URL_HEADER, publicUrl);
+    // Only the gateway speaks for the caller: whatever put a caller header here before us
+    // is dropped, and one is set only for a caller the gateway verified itself.
+    http.headers.delete(CALLER_HEADER);
+    if (context?.caller && this.signCaller) http.headers.set(CALLER_HEADER, await this.signCaller(context.caller));
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {

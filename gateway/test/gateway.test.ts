@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, loadGatewayConfig, type Gateway } from '../src/index.js';
 import {
@@ -8,6 +11,10 @@ import {
   startTestFederation,
   type TestFederation,
 } from './fixtures/federation.js';
+
+/** Where gateways in development make their development key: a temp dir, not the repository's .cache. */
+const devKeysDir = join(mkdtempSync(join(tmpdir(), 'cig-gateway-test-')), 'dev-keys');
+afterAll(() => rmSync(join(devKeysDir, '..'), { recursive: true, force: true }));
 
 interface GraphQLBody {
   data?: Record<string, unknown> | null;
@@ -56,6 +63,7 @@ function startGateway(federation: TestFederation, env: Record<string, string> = 
   const { logger, lines } = captureLogger();
   const config = loadGatewayConfig({
     CIG_GATEWAY_PORT: '0',
+    CIG_GATEWAY_DEV_KEYS_DIR: devKeysDir,
     CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS: '5000',
     ...federation.overrides,
     ...env,
@@ -73,7 +81,9 @@ describe('gateway over a two-subgraph federation', () => {
 
   beforeAll(async () => {
     federation = await startTestFederation();
-    ({ gateway, lines } = startGateway(federation));
+    // Production (the default) with GraphiQL switched on, and a page limit above the
+    // subgraph's own, so the subgraph's refusal of first: 500 can be seen passing through.
+    ({ gateway, lines } = startGateway(federation, { CIG_GATEWAY_GRAPHIQL: 'true', CIG_GATEWAY_MAX_PAGE_SIZE: '1000' }));
     ({ url } = await gateway.start());
     base = new URL('/', url).href.replace(/\/$/, '');
   });

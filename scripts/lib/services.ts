@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { repoPath } from '../generate/paths.js';
 
 export interface ServiceSpec {
@@ -98,10 +99,27 @@ export interface GraphOptions {
   readonly supergraph?: string;
 }
 
+/**
+ * The secret every service of one graph signs and verifies the caller header with: the one
+ * given (options or the shell), else a new random one shared by the services started here.
+ */
+function internalSecret(options: GraphOptions): string {
+  return options.env?.['CIG_INTERNAL_SECRET'] ?? process.env['CIG_INTERNAL_SECRET'] ?? randomBytes(32).toString('base64url');
+}
+
+/** Defaults of the demo graph that the shell can override: its data is synthetic, so it keeps its IDE. */
+function demoGatewayDefaults(): Record<string, string> {
+  const defaults: Record<string, string> = {};
+  for (const name of ['CIG_GATEWAY_GRAPHIQL', 'CIG_GATEWAY_INTROSPECTION']) {
+    if (process.env[name] === undefined) defaults[name] = 'true';
+  }
+  return defaults;
+}
+
 /** The services of the embedded demo graph, in start order. */
 export function demoGraphServices(options: GraphOptions): ServiceSpec[] {
   const { ports, registry } = options;
-  const common = { CIG_REGISTRY: registry, ...options.env };
+  const common = { CIG_REGISTRY: registry, ...options.env, CIG_INTERNAL_SECRET: internalSecret(options) };
   return [
     {
       name: 'catalogue', entry: 'subgraphs/catalogue/src/main.ts', output: options.output,
@@ -126,6 +144,7 @@ export function demoGraphServices(options: GraphOptions): ServiceSpec[] {
     {
       name: 'gateway', entry: 'gateway/src/main.ts', output: options.output,
       env: {
+        ...demoGatewayDefaults(),
         ...common,
         CIG_GATEWAY_PORT: String(ports.gateway),
         CIG_GATEWAY_SUBGRAPH_CATALOGUE_URL: `http://127.0.0.1:${ports.catalogue}/graphql`,

@@ -28,7 +28,7 @@ export interface UseErrorMaskingOptions {
   /**
    * Extensions kept outside development besides `code`; everything else (serviceName,
    * stacktrace, upstream response with its URL) is dropped.
-   * @default ['subgraph', 'argument', 'variable', 'site']
+   * @default ['subgraph', 'argument', 'variable', 'site', 'limit', 'maximum', 'actual', 'retryAfter']
    */
   readonly keepExtensions?: readonly string[];
   /**
@@ -38,7 +38,8 @@ export interface UseErrorMaskingOptions {
   readonly internalMessage?: string;
 }
 
-const DEFAULT_KEEP_EXTENSIONS = ['subgraph', 'argument', 'variable', 'site'];
+/** `limit`, `maximum`, `actual`: which operation limit a refusal names; `retryAfter`: RATE_LIMITED's wait. */
+const DEFAULT_KEEP_EXTENSIONS = ['subgraph', 'argument', 'variable', 'site', 'limit', 'maximum', 'actual', 'retryAfter'];
 
 /** Anything like `http://host:port/path`, and bare `10.0.0.1:5000` addresses. */
 const URL_LIKE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/gi;

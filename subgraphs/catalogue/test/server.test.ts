@@ -53,7 +53,7 @@ describe('startCatalogue', () => {
   it.each(STORES.filter((store) => store.enabled))('keeps saved cohorts across a restart, in $name', async ({ databaseUrl }) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'cig-catalogue-store-'));
     try {
-      const config = { host: '127.0.0.1', port: 0, registryPath: FIXTURE_REGISTRY_PATH, logLevel: 'silent' as const, databaseUrl: await databaseUrl(dir), defaultDatabasePath: '/nonexistent/graph.sqlite' };
+      const config = { host: '127.0.0.1', port: 0, registryPath: FIXTURE_REGISTRY_PATH, logLevel: 'silent' as const, databaseUrl: await databaseUrl(dir), defaultDatabasePath: '/nonexistent/graph.sqlite', env: 'development' as const };
       running = await startCatalogue({ config, logger: silentLogger });
       const saved = await postQuery(running.url, 'mutation { saveCohort(criteria: { cancerTypes: [LUNG], modalities: [CT] }) { id createdAt } }');
       const { id, createdAt } = (saved.body.data as { saveCohort: { id: string; createdAt: string } }).saveCohort;
@@ -70,7 +70,7 @@ describe('startCatalogue', () => {
 
   it('rejects, before listening, a database URL it cannot open', async () => {
     await expect(startCatalogue({
-      config: { host: '127.0.0.1', port: 0, registryPath: FIXTURE_REGISTRY_PATH, logLevel: 'silent', databaseUrl: 'postgresql://cig:pw@127.0.0.1:1/cig', defaultDatabasePath: '/nonexistent' },
+      config: { host: '127.0.0.1', port: 0, registryPath: FIXTURE_REGISTRY_PATH, logLevel: 'silent', databaseUrl: 'postgresql://cig:pw@127.0.0.1:1/cig', defaultDatabasePath: '/nonexistent', env: 'development' },
       logger: silentLogger,
     })).rejects.toThrow(/ECONNREFUSED/);
   });
