@@ -122,7 +122,7 @@ export function buildAccessResolvers({ catalogue, store, negotiator, now = () =>
       auditLog(_: unknown, args: { datasetId?: string | null; actorId?: string | null; afterSequence?: number | null; first?: number | null }, context: CatalogueContext): Promise<AuditEntry[]> {
         requireSignedIn(context.caller);
         const limit = args.first ?? 100;
-        if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badUserInput('first', `must be between 1 and 500; got ${limit}.`);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badUserInput('first', `must be between 1 and 100; got ${limit}.`);
         return store.listAudit({
           ...(args.datasetId && { datasetId: args.datasetId }), ...(args.actorId && { actorId: args.actorId }),
           ...(args.afterSequence != null && { afterSequence: args.afterSequence }), limit,

@@ -197,7 +197,7 @@ export const ACCESS_QUERY_FIELDS = `
     actorId: String
     """Only entries after this sequence number."""
     afterSequence: Int
-    """At most this many entries, 1 to 500."""
+    """At most this many entries, 1 to 100."""
     first: Int = 100
   ): [AuditEntry!]!
 `;
