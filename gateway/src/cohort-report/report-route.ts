@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { GraphExecutor } from '../execute-as-caller.js';
+import { codeOf, errorsBody, httpStatusOf } from '../document-errors.js';
 import { graphQLErrorBody, sendJson } from '../http.js';
 import { toReportCsv, toReportDocument } from './report-document.js';
 import { COHORT_REPORT_OPERATION, type CohortReportData } from './report-operation.js';
@@ -9,17 +10,6 @@ import { COHORT_REPORT_OPERATION, type CohortReportData } from './report-operati
 /** `/cohorts/<id>/report.json` and `/cohorts/<id>/report.csv`. */
 const REPORT_PATH = /^\/cohorts\/([^/]+)\/report\.(json|csv)$/;
 
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  BAD_USER_INPUT: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  SUBGRAPH_UNAVAILABLE: 503,
-};
-
-function codeOf(error: GraphQLFormattedError): string {
-  const code = error.extensions?.['code'];
-  return typeof code === 'string' ? code : 'INTERNAL';
-}
 
 /**
  * The downloadable cohort report (the document a researcher attaches to an access
@@ -46,9 +36,9 @@ export function createCohortReportRoute() {
     const report = data?.cohortReport;
     if (!report) {
       const code = errors[0] ? codeOf(errors[0]) : 'NOT_FOUND';
-      const status = code === 'NOT_FOUND' ? 404 : STATUS_BY_CODE[code] ?? 500;
+      const status = httpStatusOf(code);
       const body = errors.length > 0
-        ? { errors: errors.map((error) => ({ message: error.message, extensions: { code: codeOf(error) } })) }
+        ? errorsBody(errors)
         : graphQLErrorBody('No saved cohort has this id.', 'NOT_FOUND');
       sendJson(res, status, body, { 'cache-control': 'no-store' });
       return true;

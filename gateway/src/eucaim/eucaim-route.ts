@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { codeOf, errorsBody, httpStatusOf } from '../document-errors.js';
 import { graphQLErrorBody, sendJson } from '../http.js';
 import { toEucaimAnswer } from './eucaim-answer.js';
 import { EUCAIM_SEARCH_OPERATION, type EucaimSearchData } from './eucaim-operation.js';
@@ -35,18 +36,6 @@ export interface CreateEucaimRouteOptions {
   readonly path?: string;
 }
 
-/** HTTP status for a failure that left no answer, by the code of its first error. */
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  BAD_USER_INPUT: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  SUBGRAPH_UNAVAILABLE: 503,
-};
-
-function codeOf(error: GraphQLFormattedError): string {
-  const code = error.extensions?.['code'];
-  return typeof code === 'string' ? code : 'INTERNAL';
-}
 
 function badParameters(problems: readonly ParameterProblem[]) {
   return { errors: problems.map(({ parameter, message }) => ({ message, extensions: { code: 'BAD_USER_INPUT', parameter } })) };
@@ -97,9 +86,9 @@ export function createEucaimRoute(options: CreateEucaimRouteOptions) {
       const code = errors[0] ? codeOf(errors[0]) : 'INTERNAL';
       logger.warn({ codes: errors.map(codeOf) }, 'eucaim search: the graph gave no provider list');
       const body = errors.length > 0
-        ? { errors: errors.map((error) => ({ message: error.message, extensions: { code: codeOf(error) } })) }
+        ? errorsBody(errors)
         : graphQLErrorBody('Internal error.', 'INTERNAL');
-      sendJson(res, STATUS_BY_CODE[code] ?? 500, body, { 'cache-control': 'no-store' });
+      sendJson(res, httpStatusOf(code), body, { 'cache-control': 'no-store' });
       return true;
     }
 
