@@ -1,13 +1,2 @@
-import { createServer } from 'node:net';
-
-/** A port free on loopback right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+// One implementation for the repository: the kit's.
+export { freePort } from '@cancer-imaging/provider-kit';

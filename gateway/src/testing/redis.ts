@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { freePort } from '@cancer-imaging/provider-kit';
 
 /**
  * A real Redis for tests. With CIG_TEST_REDIS_URL (the server .ci/run starts) it is used
@@ -33,16 +34,6 @@ export function redisTestsEnabled(): boolean {
   return false;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One PING over a raw socket: answers +PONG once the server accepts commands. */
 function ping(port: number): Promise<boolean> {

@@ -34,3 +34,4 @@ export { recordLevelFields, type RecordLevelField, type RecordReadAction } from 
 export { recordLevelShield, NEEDS_GRANT, NEEDS_SIGN_IN } from './auth/shield-rules.js';
 export { AUDIT_FAILED, AUDIT_NOT_CONFIGURED, type AuditDestination } from './privacy/record-audit.js';
 export { protectWithRoles, type RoleRequirement, type RoleRequirements } from './auth/role-shield.js';
+export { freePort } from './net/free-port.js';

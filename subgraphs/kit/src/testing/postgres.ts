@@ -2,10 +2,10 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statfsSync } from 'node:fs';
 import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../net/free-port.js';
 
 /**
  * A real PostgreSQL for tests. With CIG_TEST_DATABASE_URL (a server CI or a developer runs),
@@ -108,16 +108,6 @@ export function postgresTestsEnabled(): boolean {
   return false;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const withDatabase = (serverUrl: string, database: string): string => {
   const url = new URL(serverUrl);

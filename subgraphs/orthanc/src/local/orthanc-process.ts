@@ -2,9 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '@cancer-imaging/provider-kit';
 
 /** Where Debian's packages put the binary and the DICOMweb plugin. */
 const ORTHANC_BINARY = process.env.CIG_ORTHANC_BINARY ?? '/usr/sbin/Orthanc';
@@ -55,16 +55,6 @@ export function orthancVersion(): string | undefined {
   return /Orthanc\s+([\d.]+)/.exec(result.stdout)?.[1];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForSystem(url: string, auth: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 20_000;
