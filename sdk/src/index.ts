@@ -1,4 +1,14 @@
-export { createClient, type CancerImagingClient, type ClientOptions, type PartialResult } from './client.js';
-export { CancerImagingError, type GraphQLErrorPayload } from './errors.js';
-export { formatProtectedSum, sumProtectedCounts, type CompleteSum, type CountPart, type LowerBoundSum, type PartPrecision, type ProtectedSum } from './protected-sum.js';
+export { createClient, type CancerImagingClient, type ClientOptions } from './client.js';
+export type { PartialResult, Transport } from './transport.js';
+export type { RequestOptions } from './transport-types.js';
+export type { TypedDocument, VariablesArgs } from './typed-document.js';
+export type { RetryOptions } from './retry.js';
+export { CancerImagingError, type CancerImagingErrorOptions, type GraphQLErrorPayload } from './errors.js';
+export { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, type Page, type PageOptions, type Paginated } from './paginate.js';
+export type { CatalogueMethods } from './catalogue-methods.js';
+export type { CohortMethods, CohortOptions } from './cohort-methods.js';
+export type { AccessMethods, DateTimeInput } from './access-methods.js';
+export type { DatasetSeriesRow, RecordMethods, SeriesRecord, SeriesSummary, StudyLocation, StudyRecord, SubjectLocation, SubjectRecord } from './record-methods.js';
+export { formatCount, formatProtectedSum, sumProtectedCounts, type CompleteSum, type CountPart, type LowerBoundSum, type PartPrecision, type ProtectedSum } from './protected-sum.js';
+export { sumCohortCounts, type CohortTotals, type SiteCohortCounts } from './cohort-totals.js';
 export * from './__generated__/graphql.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatProtectedSum, sumProtectedCounts, type ProtectedSum } from './protected-sum.js';
+import { formatCount, formatProtectedSum, sumProtectedCounts, type ProtectedSum } from './protected-sum.js';
 
 describe('sumProtectedCounts', () => {
   it('is exact only when every part is exact', () => {
@@ -33,5 +33,15 @@ describe('sumProtectedCounts', () => {
       expect(sum.suppressedParts).toBeUndefined();
       expect(sum.precision).toBe('EXACT');
     }
+  });
+});
+
+describe('formatCount', () => {
+  it('shows each precision for what it is, never estimating a suppressed count', () => {
+    expect(formatCount({ value: 1234, precision: 'EXACT', adjustedTo: null })).toBe('1,234');
+    expect(formatCount({ value: 1230, precision: 'ROUNDED', adjustedTo: 10 })).toBe('≈ 1,230');
+    expect(formatCount({ value: null, precision: 'SUPPRESSED', adjustedTo: 20 })).toBe('< 20');
+    expect(formatCount({ value: null, precision: 'UNAVAILABLE', adjustedTo: null })).toBe('n/a');
+    expect(formatCount(null)).toBe('n/a');
   });
 });

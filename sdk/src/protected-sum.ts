@@ -84,3 +84,15 @@ export function formatProtectedSum(sum: ProtectedSum, locale = 'en'): string {
   if (sum.isLowerBound) return `≥ ${format(Math.max(0, Math.floor(sum.value - sum.roundingError)))}`;
   return sum.precision === 'ROUNDED' ? `≈ ${format(sum.value)}` : format(sum.value);
 }
+
+/**
+ * One protected count for people: "1,234" (exact), "≈ 1,230" (rounded), "< 10" (suppressed
+ * below the site's threshold: 0 to 9 subjects, never an estimate) or "n/a" (the site did
+ * not answer, or there is no count).
+ */
+export function formatCount(count: CountPart | null | undefined, locale = 'en'): string {
+  if (!count || count.precision === 'UNAVAILABLE') return 'n/a';
+  const format = (n: number) => new Intl.NumberFormat(locale).format(n);
+  if (count.precision === 'SUPPRESSED' || count.value == null) return count.adjustedTo == null ? '< threshold' : `< ${format(count.adjustedTo)}`;
+  return count.precision === 'ROUNDED' ? `≈ ${format(count.value)}` : format(count.value);
+}

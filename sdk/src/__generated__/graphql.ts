@@ -1016,6 +1016,79 @@ export type SubjectEdge = {
   node: Subject;
 };
 
+export type RequestAccessMutationVariables = Exact<{
+  input: RequestAccessInput;
+}>;
+
+
+export type RequestAccessMutation = { requestAccess: { id: string, requester: string, purpose: string, state: AccessRequestState, createdAt: string, updatedAt: string, negotiatorUrl: string | null, datasets: Array<{ id: string, title: string, provider: { id: string, name: string } }>, cohort: { id: string, createdAt: string } | null, history: Array<{ state: AccessRequestState, actor: string, at: string, note: string | null }>, grants: Array<{ id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null }> } };
+
+export type MyAccessRequestsQueryVariables = Exact<{
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type MyAccessRequestsQuery = { myAccessRequests: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, requester: string, purpose: string, state: AccessRequestState, createdAt: string, updatedAt: string, negotiatorUrl: string | null, datasets: Array<{ id: string, title: string, provider: { id: string, name: string } }>, cohort: { id: string, createdAt: string } | null, history: Array<{ state: AccessRequestState, actor: string, at: string, note: string | null }>, grants: Array<{ id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null }> }> } };
+
+export type AccessRequestsQueryVariables = Exact<{
+  states?: InputMaybe<Array<AccessRequestState> | AccessRequestState>;
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type AccessRequestsQuery = { accessRequests: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, requester: string, purpose: string, state: AccessRequestState, createdAt: string, updatedAt: string, negotiatorUrl: string | null, datasets: Array<{ id: string, title: string, provider: { id: string, name: string } }>, cohort: { id: string, createdAt: string } | null, history: Array<{ state: AccessRequestState, actor: string, at: string, note: string | null }>, grants: Array<{ id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null }> }> } };
+
+export type AccessRequestQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type AccessRequestQuery = { accessRequest: { id: string, requester: string, purpose: string, state: AccessRequestState, createdAt: string, updatedAt: string, negotiatorUrl: string | null, datasets: Array<{ id: string, title: string, provider: { id: string, name: string } }>, cohort: { id: string, createdAt: string } | null, history: Array<{ state: AccessRequestState, actor: string, at: string, note: string | null }>, grants: Array<{ id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null }> } | null };
+
+export type WithdrawAccessRequestMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type WithdrawAccessRequestMutation = { withdrawAccessRequest: { id: string, requester: string, purpose: string, state: AccessRequestState, createdAt: string, updatedAt: string, negotiatorUrl: string | null, datasets: Array<{ id: string, title: string, provider: { id: string, name: string } }>, cohort: { id: string, createdAt: string } | null, history: Array<{ state: AccessRequestState, actor: string, at: string, note: string | null }>, grants: Array<{ id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null }> } };
+
+export type StartAccessReviewMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type StartAccessReviewMutation = { startAccessReview: { id: string, requester: string, purpose: string, state: AccessRequestState, createdAt: string, updatedAt: string, negotiatorUrl: string | null, datasets: Array<{ id: string, title: string, provider: { id: string, name: string } }>, cohort: { id: string, createdAt: string } | null, history: Array<{ state: AccessRequestState, actor: string, at: string, note: string | null }>, grants: Array<{ id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null }> } };
+
+export type ApproveAccessRequestMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  expiresAt: Scalars['DateTime']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ApproveAccessRequestMutation = { approveAccessRequest: { id: string, requester: string, purpose: string, state: AccessRequestState, createdAt: string, updatedAt: string, negotiatorUrl: string | null, datasets: Array<{ id: string, title: string, provider: { id: string, name: string } }>, cohort: { id: string, createdAt: string } | null, history: Array<{ state: AccessRequestState, actor: string, at: string, note: string | null }>, grants: Array<{ id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null }> } };
+
+export type DeclineAccessRequestMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type DeclineAccessRequestMutation = { declineAccessRequest: { id: string, requester: string, purpose: string, state: AccessRequestState, createdAt: string, updatedAt: string, negotiatorUrl: string | null, datasets: Array<{ id: string, title: string, provider: { id: string, name: string } }>, cohort: { id: string, createdAt: string } | null, history: Array<{ state: AccessRequestState, actor: string, at: string, note: string | null }>, grants: Array<{ id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null }> } };
+
+export type AuditLogQueryVariables = Exact<{
+  datasetId?: InputMaybe<Scalars['ID']['input']>;
+  actorId?: InputMaybe<Scalars['String']['input']>;
+  afterSequence?: InputMaybe<Scalars['Int']['input']>;
+  first: Scalars['Int']['input'];
+}>;
+
+
+export type AuditLogQuery = { auditLog: Array<{ sequence: number, actor: string, action: AuditAction, datasetId: string, operationName: string, requestId: string | null, at: string, detail: string | null }> };
+
 export type CohortBreakdownQueryVariables = Exact<{
   criteria: CohortCriteria;
   by: CohortDimension;
@@ -1047,6 +1120,13 @@ export type CohortBySiteQueryVariables = Exact<{
 
 export type CohortBySiteQuery = { providers: Array<{ id: string, name: string, country: string, kind: string, cohort: { status: SiteStatus, latencyMs: number | null, unsupportedCriteria: Array<string>, errorCode: string | null, subjects: { value: number | null, precision: CountPrecision, adjustedTo: number | null }, studies: { value: number | null, precision: CountPrecision, adjustedTo: number | null }, series: { value: number | null, precision: CountPrecision, adjustedTo: number | null }, datasets: Array<{ dataset: { id: string, title: string }, subjects: { value: number | null, precision: CountPrecision, adjustedTo: number | null }, series: { value: number | null, precision: CountPrecision, adjustedTo: number | null } }> } | null }> };
 
+export type DatasetQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type DatasetQuery = { dataset: { localId: string, version: string | null, manufacturers: Array<string>, sex: Array<Sex>, accessModes: Array<AccessMode>, licence: string | null, keywords: Array<string>, issued: string | null, id: string, title: string, description: string, cancerTypes: Array<CancerType>, modalities: Array<Modality>, bodyParts: Array<BodyPart>, accessRights: AccessRights, subjectCount: number | null, studyCount: number | null, seriesCount: number | null, ageRange: { min: number | null, max: number | null } | null, publisher: { name: string, url: string | null }, contact: { name: string | null, email: string | null } | null, provider: { id: string, name: string, country: string } } | null };
+
 export type SearchDatasetsQueryVariables = Exact<{
   filter?: InputMaybe<DatasetFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1056,10 +1136,116 @@ export type SearchDatasetsQueryVariables = Exact<{
 
 export type SearchDatasetsQuery = { datasets: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, title: string, description: string, cancerTypes: Array<CancerType>, modalities: Array<Modality>, bodyParts: Array<BodyPart>, accessRights: AccessRights, subjectCount: number | null, studyCount: number | null, seriesCount: number | null, provider: { id: string, name: string, country: string } }> } };
 
+export type CountFieldsFragment = { value: number | null, precision: CountPrecision, adjustedTo: number | null };
+
+export type PageFieldsFragment = { hasNextPage: boolean, endCursor: string | null };
+
+export type DatasetSummaryFragment = { id: string, title: string, description: string, cancerTypes: Array<CancerType>, modalities: Array<Modality>, bodyParts: Array<BodyPart>, accessRights: AccessRights, subjectCount: number | null, studyCount: number | null, seriesCount: number | null, provider: { id: string, name: string, country: string } };
+
+export type DatasetDetailsFragment = { localId: string, version: string | null, manufacturers: Array<string>, sex: Array<Sex>, accessModes: Array<AccessMode>, licence: string | null, keywords: Array<string>, issued: string | null, id: string, title: string, description: string, cancerTypes: Array<CancerType>, modalities: Array<Modality>, bodyParts: Array<BodyPart>, accessRights: AccessRights, subjectCount: number | null, studyCount: number | null, seriesCount: number | null, ageRange: { min: number | null, max: number | null } | null, publisher: { name: string, url: string | null }, contact: { name: string | null, email: string | null } | null, provider: { id: string, name: string, country: string } };
+
+export type SubjectFieldsFragment = { id: string, sex: Sex, ageBand: string | null, diagnosis: CancerType | null, yearOfDiagnosis: number | null };
+
+export type StudyFieldsFragment = { id: string, studyInstanceUid: string, year: number | null, modalities: Array<Modality>, bodyPart: BodyPart | null, description: string | null };
+
+export type SeriesFieldsFragment = { id: string, seriesInstanceUid: string, modality: Modality, bodyPart: BodyPart | null, manufacturer: string | null, description: string | null, instanceCount: number | null, retrieveUrl: string | null };
+
+export type SegmentationFieldsFragment = { id: string, format: SegmentationFormat, seriesInstanceUid: string | null, label: string | null };
+
+export type GrantFieldsFragment = { id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null };
+
+export type AccessRequestFieldsFragment = { id: string, requester: string, purpose: string, state: AccessRequestState, createdAt: string, updatedAt: string, negotiatorUrl: string | null, datasets: Array<{ id: string, title: string, provider: { id: string, name: string } }>, cohort: { id: string, createdAt: string } | null, history: Array<{ state: AccessRequestState, actor: string, at: string, note: string | null }>, grants: Array<{ id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null }> };
+
+export type AuditEntryFieldsFragment = { sequence: number, actor: string, action: AuditAction, datasetId: string, operationName: string, requestId: string | null, at: string, detail: string | null };
+
+export type MyGrantsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyGrantsQuery = { myGrants: Array<{ id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null }> };
+
+export type GrantsQueryVariables = Exact<{
+  datasetId?: InputMaybe<Scalars['ID']['input']>;
+  granteeId?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type GrantsQuery = { grants: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null }> } };
+
+export type GrantAccessMutationVariables = Exact<{
+  input: GrantAccessInput;
+}>;
+
+
+export type GrantAccessMutation = { grantAccess: { id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null } };
+
+export type RevokeGrantMutationVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type RevokeGrantMutation = { revokeGrant: { id: string, datasetId: string, grantee: string, grantedBy: string, createdAt: string, expiresAt: string, revokedAt: string | null, active: boolean, requestId: string | null, dataset: { id: string, title: string } | null } };
+
+export type ProviderQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type ProviderQuery = { provider: { id: string, name: string, country: string, kind: string, status: { status: SiteStatus, latencyMs: number | null, apiVersion: string | null, exactCriteria: Array<string>, message: string | null }, datasets: Array<{ id: string, title: string, description: string, cancerTypes: Array<CancerType>, modalities: Array<Modality>, bodyParts: Array<BodyPart>, accessRights: AccessRights, subjectCount: number | null, studyCount: number | null, seriesCount: number | null, provider: { id: string, name: string, country: string } }> } | null };
+
 export type ProvidersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type ProvidersQuery = { providers: Array<{ id: string, name: string, country: string, kind: string, status: { status: SiteStatus, latencyMs: number | null, apiVersion: string | null, exactCriteria: Array<string> } }> };
+
+export type DatasetSubjectsQueryVariables = Exact<{
+  datasetId: Scalars['ID']['input'];
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type DatasetSubjectsQuery = { dataset: { id: string, subjects: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, sex: Sex, ageBand: string | null, diagnosis: CancerType | null, yearOfDiagnosis: number | null } }> } | null } | null };
+
+export type SubjectStudiesQueryVariables = Exact<{
+  datasetId: Scalars['ID']['input'];
+  subjectAfter?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SubjectStudiesQuery = { dataset: { id: string, subjects: { nodes: Array<{ id: string, studies: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, studyInstanceUid: string, year: number | null, modalities: Array<Modality>, bodyPart: BodyPart | null, description: string | null } }> } | null }> } | null } | null };
+
+export type StudySeriesQueryVariables = Exact<{
+  datasetId: Scalars['ID']['input'];
+  subjectAfter?: InputMaybe<Scalars['String']['input']>;
+  studyAfter?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type StudySeriesQuery = { dataset: { id: string, subjects: { nodes: Array<{ id: string, studies: { nodes: Array<{ id: string, series: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, seriesInstanceUid: string, modality: Modality, bodyPart: BodyPart | null, manufacturer: string | null, description: string | null, instanceCount: number | null, retrieveUrl: string | null, segmentations: Array<{ id: string, format: SegmentationFormat, seriesInstanceUid: string | null, label: string | null }> } }> } | null }> } | null }> } | null } | null };
+
+export type DatasetRecordsQueryVariables = Exact<{
+  datasetId: Scalars['ID']['input'];
+  first: Scalars['Int']['input'];
+  after?: InputMaybe<Scalars['String']['input']>;
+  studiesFirst: Scalars['Int']['input'];
+  seriesFirst: Scalars['Int']['input'];
+}>;
+
+
+export type DatasetRecordsQuery = { dataset: { id: string, subjects: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, sex: Sex, ageBand: string | null, diagnosis: CancerType | null, yearOfDiagnosis: number | null, studies: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, studyInstanceUid: string, year: number | null, modalities: Array<Modality>, bodyPart: BodyPart | null, description: string | null, series: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, seriesInstanceUid: string, modality: Modality, bodyPart: BodyPart | null, manufacturer: string | null, description: string | null, instanceCount: number | null, retrieveUrl: string | null } }> } | null } }> } | null } }> } | null } | null };
+
+export type SavedCohortQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type SavedCohortQuery = { savedCohort: { id: string, createdAt: string, criteria: { cancerTypes: Array<CancerType> | null, modalities: Array<Modality> | null, bodyParts: Array<BodyPart> | null, manufacturers: Array<string> | null, sex: Array<Sex> | null, datasetIds: Array<string> | null, providerIds: Array<string> | null, ageAtDiagnosis: { min: number | null, max: number | null } | null, yearOfDiagnosis: { min: number | null, max: number | null } | null } } | null };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -1079,7 +1265,642 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const CountFieldsFragmentDoc = new TypedDocumentString(`
+    fragment CountFields on Count {
+  value
+  precision
+  adjustedTo
+}
+    `, {"fragmentName":"CountFields"}) as unknown as TypedDocumentString<CountFieldsFragment, unknown>;
+export const PageFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PageFields on PageInfo {
+  hasNextPage
+  endCursor
+}
+    `, {"fragmentName":"PageFields"}) as unknown as TypedDocumentString<PageFieldsFragment, unknown>;
+export const DatasetSummaryFragmentDoc = new TypedDocumentString(`
+    fragment DatasetSummary on Dataset {
+  id
+  title
+  description
+  cancerTypes
+  modalities
+  bodyParts
+  accessRights
+  subjectCount
+  studyCount
+  seriesCount
+  provider {
+    id
+    name
+    country
+  }
+}
+    `, {"fragmentName":"DatasetSummary"}) as unknown as TypedDocumentString<DatasetSummaryFragment, unknown>;
+export const DatasetDetailsFragmentDoc = new TypedDocumentString(`
+    fragment DatasetDetails on Dataset {
+  ...DatasetSummary
+  localId
+  version
+  manufacturers
+  sex
+  ageRange {
+    min
+    max
+  }
+  accessModes
+  licence
+  publisher {
+    name
+    url
+  }
+  contact {
+    name
+    email
+  }
+  keywords
+  issued
+}
+    fragment DatasetSummary on Dataset {
+  id
+  title
+  description
+  cancerTypes
+  modalities
+  bodyParts
+  accessRights
+  subjectCount
+  studyCount
+  seriesCount
+  provider {
+    id
+    name
+    country
+  }
+}`, {"fragmentName":"DatasetDetails"}) as unknown as TypedDocumentString<DatasetDetailsFragment, unknown>;
+export const SubjectFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SubjectFields on Subject {
+  id
+  sex
+  ageBand
+  diagnosis
+  yearOfDiagnosis
+}
+    `, {"fragmentName":"SubjectFields"}) as unknown as TypedDocumentString<SubjectFieldsFragment, unknown>;
+export const StudyFieldsFragmentDoc = new TypedDocumentString(`
+    fragment StudyFields on Study {
+  id
+  studyInstanceUid
+  year
+  modalities
+  bodyPart
+  description
+}
+    `, {"fragmentName":"StudyFields"}) as unknown as TypedDocumentString<StudyFieldsFragment, unknown>;
+export const SeriesFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SeriesFields on Series {
+  id
+  seriesInstanceUid
+  modality
+  bodyPart
+  manufacturer
+  description
+  instanceCount
+  retrieveUrl
+}
+    `, {"fragmentName":"SeriesFields"}) as unknown as TypedDocumentString<SeriesFieldsFragment, unknown>;
+export const SegmentationFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SegmentationFields on Segmentation {
+  id
+  format
+  seriesInstanceUid
+  label
+}
+    `, {"fragmentName":"SegmentationFields"}) as unknown as TypedDocumentString<SegmentationFieldsFragment, unknown>;
+export const GrantFieldsFragmentDoc = new TypedDocumentString(`
+    fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}
+    `, {"fragmentName":"GrantFields"}) as unknown as TypedDocumentString<GrantFieldsFragment, unknown>;
+export const AccessRequestFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AccessRequestFields on AccessRequest {
+  id
+  requester
+  purpose
+  state
+  createdAt
+  updatedAt
+  negotiatorUrl
+  datasets {
+    id
+    title
+    provider {
+      id
+      name
+    }
+  }
+  cohort {
+    id
+    createdAt
+  }
+  history {
+    state
+    actor
+    at
+    note
+  }
+  grants {
+    ...GrantFields
+  }
+}
+    fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}`, {"fragmentName":"AccessRequestFields"}) as unknown as TypedDocumentString<AccessRequestFieldsFragment, unknown>;
+export const AuditEntryFieldsFragmentDoc = new TypedDocumentString(`
+    fragment AuditEntryFields on AuditEntry {
+  sequence
+  actor
+  action
+  datasetId
+  operationName
+  requestId
+  at
+  detail
+}
+    `, {"fragmentName":"AuditEntryFields"}) as unknown as TypedDocumentString<AuditEntryFieldsFragment, unknown>;
+export const RequestAccessDocument = new TypedDocumentString(`
+    mutation RequestAccess($input: RequestAccessInput!) {
+  requestAccess(input: $input) {
+    ...AccessRequestFields
+  }
+}
+    fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}
+fragment AccessRequestFields on AccessRequest {
+  id
+  requester
+  purpose
+  state
+  createdAt
+  updatedAt
+  negotiatorUrl
+  datasets {
+    id
+    title
+    provider {
+      id
+      name
+    }
+  }
+  cohort {
+    id
+    createdAt
+  }
+  history {
+    state
+    actor
+    at
+    note
+  }
+  grants {
+    ...GrantFields
+  }
+}`) as unknown as TypedDocumentString<RequestAccessMutation, RequestAccessMutationVariables>;
+export const MyAccessRequestsDocument = new TypedDocumentString(`
+    query MyAccessRequests($first: Int!, $after: String) {
+  myAccessRequests(first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      ...PageFields
+    }
+    nodes {
+      ...AccessRequestFields
+    }
+  }
+}
+    fragment PageFields on PageInfo {
+  hasNextPage
+  endCursor
+}
+fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}
+fragment AccessRequestFields on AccessRequest {
+  id
+  requester
+  purpose
+  state
+  createdAt
+  updatedAt
+  negotiatorUrl
+  datasets {
+    id
+    title
+    provider {
+      id
+      name
+    }
+  }
+  cohort {
+    id
+    createdAt
+  }
+  history {
+    state
+    actor
+    at
+    note
+  }
+  grants {
+    ...GrantFields
+  }
+}`) as unknown as TypedDocumentString<MyAccessRequestsQuery, MyAccessRequestsQueryVariables>;
+export const AccessRequestsDocument = new TypedDocumentString(`
+    query AccessRequests($states: [AccessRequestState!], $first: Int!, $after: String) {
+  accessRequests(states: $states, first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      ...PageFields
+    }
+    nodes {
+      ...AccessRequestFields
+    }
+  }
+}
+    fragment PageFields on PageInfo {
+  hasNextPage
+  endCursor
+}
+fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}
+fragment AccessRequestFields on AccessRequest {
+  id
+  requester
+  purpose
+  state
+  createdAt
+  updatedAt
+  negotiatorUrl
+  datasets {
+    id
+    title
+    provider {
+      id
+      name
+    }
+  }
+  cohort {
+    id
+    createdAt
+  }
+  history {
+    state
+    actor
+    at
+    note
+  }
+  grants {
+    ...GrantFields
+  }
+}`) as unknown as TypedDocumentString<AccessRequestsQuery, AccessRequestsQueryVariables>;
+export const AccessRequestDocument = new TypedDocumentString(`
+    query AccessRequest($id: ID!) {
+  accessRequest(id: $id) {
+    ...AccessRequestFields
+  }
+}
+    fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}
+fragment AccessRequestFields on AccessRequest {
+  id
+  requester
+  purpose
+  state
+  createdAt
+  updatedAt
+  negotiatorUrl
+  datasets {
+    id
+    title
+    provider {
+      id
+      name
+    }
+  }
+  cohort {
+    id
+    createdAt
+  }
+  history {
+    state
+    actor
+    at
+    note
+  }
+  grants {
+    ...GrantFields
+  }
+}`) as unknown as TypedDocumentString<AccessRequestQuery, AccessRequestQueryVariables>;
+export const WithdrawAccessRequestDocument = new TypedDocumentString(`
+    mutation WithdrawAccessRequest($id: ID!, $note: String) {
+  withdrawAccessRequest(id: $id, note: $note) {
+    ...AccessRequestFields
+  }
+}
+    fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}
+fragment AccessRequestFields on AccessRequest {
+  id
+  requester
+  purpose
+  state
+  createdAt
+  updatedAt
+  negotiatorUrl
+  datasets {
+    id
+    title
+    provider {
+      id
+      name
+    }
+  }
+  cohort {
+    id
+    createdAt
+  }
+  history {
+    state
+    actor
+    at
+    note
+  }
+  grants {
+    ...GrantFields
+  }
+}`) as unknown as TypedDocumentString<WithdrawAccessRequestMutation, WithdrawAccessRequestMutationVariables>;
+export const StartAccessReviewDocument = new TypedDocumentString(`
+    mutation StartAccessReview($id: ID!) {
+  startAccessReview(id: $id) {
+    ...AccessRequestFields
+  }
+}
+    fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}
+fragment AccessRequestFields on AccessRequest {
+  id
+  requester
+  purpose
+  state
+  createdAt
+  updatedAt
+  negotiatorUrl
+  datasets {
+    id
+    title
+    provider {
+      id
+      name
+    }
+  }
+  cohort {
+    id
+    createdAt
+  }
+  history {
+    state
+    actor
+    at
+    note
+  }
+  grants {
+    ...GrantFields
+  }
+}`) as unknown as TypedDocumentString<StartAccessReviewMutation, StartAccessReviewMutationVariables>;
+export const ApproveAccessRequestDocument = new TypedDocumentString(`
+    mutation ApproveAccessRequest($id: ID!, $expiresAt: DateTime!, $note: String) {
+  approveAccessRequest(id: $id, expiresAt: $expiresAt, note: $note) {
+    ...AccessRequestFields
+  }
+}
+    fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}
+fragment AccessRequestFields on AccessRequest {
+  id
+  requester
+  purpose
+  state
+  createdAt
+  updatedAt
+  negotiatorUrl
+  datasets {
+    id
+    title
+    provider {
+      id
+      name
+    }
+  }
+  cohort {
+    id
+    createdAt
+  }
+  history {
+    state
+    actor
+    at
+    note
+  }
+  grants {
+    ...GrantFields
+  }
+}`) as unknown as TypedDocumentString<ApproveAccessRequestMutation, ApproveAccessRequestMutationVariables>;
+export const DeclineAccessRequestDocument = new TypedDocumentString(`
+    mutation DeclineAccessRequest($id: ID!, $note: String) {
+  declineAccessRequest(id: $id, note: $note) {
+    ...AccessRequestFields
+  }
+}
+    fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}
+fragment AccessRequestFields on AccessRequest {
+  id
+  requester
+  purpose
+  state
+  createdAt
+  updatedAt
+  negotiatorUrl
+  datasets {
+    id
+    title
+    provider {
+      id
+      name
+    }
+  }
+  cohort {
+    id
+    createdAt
+  }
+  history {
+    state
+    actor
+    at
+    note
+  }
+  grants {
+    ...GrantFields
+  }
+}`) as unknown as TypedDocumentString<DeclineAccessRequestMutation, DeclineAccessRequestMutationVariables>;
+export const AuditLogDocument = new TypedDocumentString(`
+    query AuditLog($datasetId: ID, $actorId: String, $afterSequence: Int, $first: Int!) {
+  auditLog(
+    datasetId: $datasetId
+    actorId: $actorId
+    afterSequence: $afterSequence
+    first: $first
+  ) {
+    ...AuditEntryFields
+  }
+}
+    fragment AuditEntryFields on AuditEntry {
+  sequence
+  actor
+  action
+  datasetId
+  operationName
+  requestId
+  at
+  detail
+}`) as unknown as TypedDocumentString<AuditLogQuery, AuditLogQueryVariables>;
 export const CohortBreakdownDocument = new TypedDocumentString(`
     query CohortBreakdown($criteria: CohortCriteria!, $by: CohortDimension!, $deadlineMs: Int) {
   providers {
@@ -1238,6 +2059,52 @@ export const CohortBySiteDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CohortBySiteQuery, CohortBySiteQueryVariables>;
+export const DatasetDocument = new TypedDocumentString(`
+    query Dataset($id: ID!) {
+  dataset(id: $id) {
+    ...DatasetDetails
+  }
+}
+    fragment DatasetSummary on Dataset {
+  id
+  title
+  description
+  cancerTypes
+  modalities
+  bodyParts
+  accessRights
+  subjectCount
+  studyCount
+  seriesCount
+  provider {
+    id
+    name
+    country
+  }
+}
+fragment DatasetDetails on Dataset {
+  ...DatasetSummary
+  localId
+  version
+  manufacturers
+  sex
+  ageRange {
+    min
+    max
+  }
+  accessModes
+  licence
+  publisher {
+    name
+    url
+  }
+  contact {
+    name
+    email
+  }
+  keywords
+  issued
+}`) as unknown as TypedDocumentString<DatasetQuery, DatasetQueryVariables>;
 export const SearchDatasetsDocument = new TypedDocumentString(`
     query SearchDatasets($filter: DatasetFilter, $first: Int = 20, $after: String) {
   datasets(filter: $filter, first: $first, after: $after) {
@@ -1247,25 +2114,162 @@ export const SearchDatasetsDocument = new TypedDocumentString(`
       endCursor
     }
     nodes {
-      id
-      title
-      description
-      cancerTypes
-      modalities
-      bodyParts
-      accessRights
-      subjectCount
-      studyCount
-      seriesCount
-      provider {
-        id
-        name
-        country
-      }
+      ...DatasetSummary
     }
   }
 }
-    `) as unknown as TypedDocumentString<SearchDatasetsQuery, SearchDatasetsQueryVariables>;
+    fragment DatasetSummary on Dataset {
+  id
+  title
+  description
+  cancerTypes
+  modalities
+  bodyParts
+  accessRights
+  subjectCount
+  studyCount
+  seriesCount
+  provider {
+    id
+    name
+    country
+  }
+}`) as unknown as TypedDocumentString<SearchDatasetsQuery, SearchDatasetsQueryVariables>;
+export const MyGrantsDocument = new TypedDocumentString(`
+    query MyGrants {
+  myGrants {
+    ...GrantFields
+  }
+}
+    fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}`) as unknown as TypedDocumentString<MyGrantsQuery, MyGrantsQueryVariables>;
+export const GrantsDocument = new TypedDocumentString(`
+    query Grants($datasetId: ID, $granteeId: String, $first: Int!, $after: String) {
+  grants(
+    datasetId: $datasetId
+    granteeId: $granteeId
+    first: $first
+    after: $after
+  ) {
+    totalCount
+    pageInfo {
+      ...PageFields
+    }
+    nodes {
+      ...GrantFields
+    }
+  }
+}
+    fragment PageFields on PageInfo {
+  hasNextPage
+  endCursor
+}
+fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}`) as unknown as TypedDocumentString<GrantsQuery, GrantsQueryVariables>;
+export const GrantAccessDocument = new TypedDocumentString(`
+    mutation GrantAccess($input: GrantAccessInput!) {
+  grantAccess(input: $input) {
+    ...GrantFields
+  }
+}
+    fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}`) as unknown as TypedDocumentString<GrantAccessMutation, GrantAccessMutationVariables>;
+export const RevokeGrantDocument = new TypedDocumentString(`
+    mutation RevokeGrant($id: ID!) {
+  revokeGrant(id: $id) {
+    ...GrantFields
+  }
+}
+    fragment GrantFields on Grant {
+  id
+  datasetId
+  dataset {
+    id
+    title
+  }
+  grantee
+  grantedBy
+  createdAt
+  expiresAt
+  revokedAt
+  active
+  requestId
+}`) as unknown as TypedDocumentString<RevokeGrantMutation, RevokeGrantMutationVariables>;
+export const ProviderDocument = new TypedDocumentString(`
+    query Provider($id: ID!) {
+  provider(id: $id) {
+    id
+    name
+    country
+    kind
+    status {
+      status
+      latencyMs
+      apiVersion
+      exactCriteria
+      message
+    }
+    datasets {
+      ...DatasetSummary
+    }
+  }
+}
+    fragment DatasetSummary on Dataset {
+  id
+  title
+  description
+  cancerTypes
+  modalities
+  bodyParts
+  accessRights
+  subjectCount
+  studyCount
+  seriesCount
+  provider {
+    id
+    name
+    country
+  }
+}`) as unknown as TypedDocumentString<ProviderQuery, ProviderQueryVariables>;
 export const ProvidersDocument = new TypedDocumentString(`
     query Providers {
   providers {
@@ -1282,3 +2286,214 @@ export const ProvidersDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ProvidersQuery, ProvidersQueryVariables>;
+export const DatasetSubjectsDocument = new TypedDocumentString(`
+    query DatasetSubjects($datasetId: ID!, $first: Int!, $after: String) {
+  dataset(id: $datasetId) {
+    id
+    subjects(first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        ...PageFields
+      }
+      edges {
+        cursor
+        node {
+          ...SubjectFields
+        }
+      }
+    }
+  }
+}
+    fragment PageFields on PageInfo {
+  hasNextPage
+  endCursor
+}
+fragment SubjectFields on Subject {
+  id
+  sex
+  ageBand
+  diagnosis
+  yearOfDiagnosis
+}`) as unknown as TypedDocumentString<DatasetSubjectsQuery, DatasetSubjectsQueryVariables>;
+export const SubjectStudiesDocument = new TypedDocumentString(`
+    query SubjectStudies($datasetId: ID!, $subjectAfter: String, $first: Int!, $after: String) {
+  dataset(id: $datasetId) {
+    id
+    subjects(first: 1, after: $subjectAfter) {
+      nodes {
+        id
+        studies(first: $first, after: $after) {
+          totalCount
+          pageInfo {
+            ...PageFields
+          }
+          edges {
+            cursor
+            node {
+              ...StudyFields
+            }
+          }
+        }
+      }
+    }
+  }
+}
+    fragment PageFields on PageInfo {
+  hasNextPage
+  endCursor
+}
+fragment StudyFields on Study {
+  id
+  studyInstanceUid
+  year
+  modalities
+  bodyPart
+  description
+}`) as unknown as TypedDocumentString<SubjectStudiesQuery, SubjectStudiesQueryVariables>;
+export const StudySeriesDocument = new TypedDocumentString(`
+    query StudySeries($datasetId: ID!, $subjectAfter: String, $studyAfter: String, $first: Int!, $after: String) {
+  dataset(id: $datasetId) {
+    id
+    subjects(first: 1, after: $subjectAfter) {
+      nodes {
+        id
+        studies(first: 1, after: $studyAfter) {
+          nodes {
+            id
+            series(first: $first, after: $after) {
+              totalCount
+              pageInfo {
+                ...PageFields
+              }
+              edges {
+                cursor
+                node {
+                  ...SeriesFields
+                  segmentations {
+                    ...SegmentationFields
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+    fragment PageFields on PageInfo {
+  hasNextPage
+  endCursor
+}
+fragment SeriesFields on Series {
+  id
+  seriesInstanceUid
+  modality
+  bodyPart
+  manufacturer
+  description
+  instanceCount
+  retrieveUrl
+}
+fragment SegmentationFields on Segmentation {
+  id
+  format
+  seriesInstanceUid
+  label
+}`) as unknown as TypedDocumentString<StudySeriesQuery, StudySeriesQueryVariables>;
+export const DatasetRecordsDocument = new TypedDocumentString(`
+    query DatasetRecords($datasetId: ID!, $first: Int!, $after: String, $studiesFirst: Int!, $seriesFirst: Int!) {
+  dataset(id: $datasetId) {
+    id
+    subjects(first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        ...PageFields
+      }
+      edges {
+        cursor
+        node {
+          ...SubjectFields
+          studies(first: $studiesFirst) {
+            totalCount
+            pageInfo {
+              ...PageFields
+            }
+            edges {
+              cursor
+              node {
+                ...StudyFields
+                series(first: $seriesFirst) {
+                  totalCount
+                  pageInfo {
+                    ...PageFields
+                  }
+                  edges {
+                    cursor
+                    node {
+                      ...SeriesFields
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+    fragment PageFields on PageInfo {
+  hasNextPage
+  endCursor
+}
+fragment SubjectFields on Subject {
+  id
+  sex
+  ageBand
+  diagnosis
+  yearOfDiagnosis
+}
+fragment StudyFields on Study {
+  id
+  studyInstanceUid
+  year
+  modalities
+  bodyPart
+  description
+}
+fragment SeriesFields on Series {
+  id
+  seriesInstanceUid
+  modality
+  bodyPart
+  manufacturer
+  description
+  instanceCount
+  retrieveUrl
+}`) as unknown as TypedDocumentString<DatasetRecordsQuery, DatasetRecordsQueryVariables>;
+export const SavedCohortDocument = new TypedDocumentString(`
+    query SavedCohort($id: ID!) {
+  savedCohort(id: $id) {
+    id
+    createdAt
+    criteria {
+      cancerTypes
+      modalities
+      bodyParts
+      manufacturers
+      sex
+      ageAtDiagnosis {
+        min
+        max
+      }
+      yearOfDiagnosis {
+        min
+        max
+      }
+      datasetIds
+      providerIds
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SavedCohortQuery, SavedCohortQueryVariables>;
