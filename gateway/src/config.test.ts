@@ -7,6 +7,7 @@ describe('loadGatewayConfig', () => {
       port: 4000,
       host: '127.0.0.1',
       supergraphPath: DEFAULT_SUPERGRAPH_PATH,
+      supergraphPollMs: 1_000,
       subgraphUrls: {},
       env: 'production',
       subgraphTimeoutMs: 10_000,
@@ -54,6 +55,12 @@ describe('loadGatewayConfig', () => {
       subgraphUrls: { CUSTOM: 'http://custom:4004/graphql', XNAT_EU: 'https://xnat.internal/graphql' },
       eucaimProviderName: 'Example Imaging Node',
     });
+  });
+
+  it('reads the supergraph poll interval, where 0 turns hot reloading off', () => {
+    expect(loadGatewayConfig({ CIG_GATEWAY_SUPERGRAPH_POLL_MS: '250' }).supergraphPollMs).toBe(250);
+    expect(loadGatewayConfig({ CIG_GATEWAY_SUPERGRAPH_POLL_MS: '0' }).supergraphPollMs).toBe(0);
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_SUPERGRAPH_POLL_MS: '-1' })).toThrow(/CIG_GATEWAY_SUPERGRAPH_POLL_MS/);
   });
 
   it('keeps an absolute supergraph path and treats empty values as unset', () => {

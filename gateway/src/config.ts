@@ -81,6 +81,11 @@ export interface GatewayConfig {
   readonly host: string;
   /** Absolute path of the supergraph SDL that main.ts reads. */
   readonly supergraphPath: string;
+  /**
+   * How often the gateway looks for a recomposed supergraph at `supergraphPath` and swaps
+   * it in without a restart (CIG_GATEWAY_SUPERGRAPH_POLL_MS); 0 turns reloading off.
+   */
+  readonly supergraphPollMs: number;
   /** URL overrides keyed by env NAME (upper case), e.g. { CUSTOM: 'http://custom:4004/graphql' }. */
   readonly subgraphUrls: Readonly<Record<string, string>>;
   /** development shows stack traces and upstream error messages; production masks them. */
@@ -160,6 +165,7 @@ const envSchema = z.object({
   CIG_GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
   CIG_GATEWAY_HOST: z.string().trim().min(1).default('127.0.0.1'),
   CIG_GATEWAY_SUPERGRAPH: z.string().trim().min(1).optional(),
+  CIG_GATEWAY_SUPERGRAPH_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
   CIG_GATEWAY_ENV: z.enum(['development', 'production']).optional(),
   CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
   CIG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -270,6 +276,7 @@ export function loadGatewayConfig(
     supergraphPath: supergraph === undefined
       ? DEFAULT_SUPERGRAPH_PATH
       : isAbsolute(supergraph) ? supergraph : resolve(options.cwd ?? REPO_ROOT, supergraph),
+    supergraphPollMs: values.CIG_GATEWAY_SUPERGRAPH_POLL_MS,
     subgraphUrls,
     env: environment,
     subgraphTimeoutMs: values.CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS,

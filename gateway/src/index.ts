@@ -44,6 +44,8 @@ export { createRequestGuard, type RequestGuard, type RequestGuardOptions } from 
 export type { GatewayContext } from './context.js';
 export { SubgraphDataSource, classifySubgraphFailure, type SubgraphDataSourceOptions } from './subgraph-data-source.js';
 export { readSubgraphEndpoints, applySubgraphUrlOverrides, resolveSubgraphUrl, type SubgraphEndpoint } from './supergraph.js';
+export { createSupergraphSource, type SupergraphReload, type SupergraphSource, type SupergraphSourceOptions } from './supergraph-reload.js';
+export { watchSupergraphFile, type SupergraphFileWatch, type SupergraphFileWatchOptions } from './supergraph-file-watch.js';
 export { checkReadiness, type Readiness, type SubgraphState, type CheckReadinessOptions } from './readiness.js';
 export { createGraphiQL, type GraphiQL, type GraphiQLOptions } from './graphiql.js';
 export {

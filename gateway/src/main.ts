@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { loadGatewayConfig, type GatewayConfig } from './config.js';
 import { createGateway } from './server.js';
@@ -25,8 +24,9 @@ const logger = pino({
 });
 
 try {
-  const supergraphSdl = await readFile(config.supergraphPath, 'utf8');
-  const gateway = createGateway({ config, logger, supergraphSdl });
+  // Read from config.supergraphPath by the gateway itself, which then watches the file and
+  // swaps in a recomposed supergraph without a restart (CIG_GATEWAY_SUPERGRAPH_POLL_MS).
+  const gateway = createGateway({ config, logger });
   const { url } = await gateway.start();
   logger.info({ graphql: url, graphiql: new URL('/graphiql', url).href }, `GraphiQL: ${new URL('/graphiql', url).href}`);
 

@@ -30,7 +30,8 @@ import type { WindowCounter } from './rate-limit/window-counter.js';
 import { checkReadiness } from './readiness.js';
 import { createRequestGuard, type RequestGuard } from './request-guard.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
-import { applySubgraphUrlOverrides, readSubgraphEndpoints, type SubgraphEndpoint } from './supergraph.js';
+import type { SubgraphEndpoint } from './supergraph.js';
+import { createSupergraphSource, type SupergraphReload, type SupergraphSource } from './supergraph-reload.js';
 
 /** Each subgraph must answer the readiness probe within this. */
 const READINESS_TIMEOUT_MS = 2_000;
@@ -42,6 +43,11 @@ export interface CreateGatewayOptions {
   readonly logger: Logger;
   /** The supergraph SDL; when absent, start() reads `config.supergraphPath`. */
   readonly supergraphSdl?: string;
+  /**
+   * Reload the supergraph when `config.supergraphPath` changes (every
+   * `config.supergraphPollMs`, 0 = never). @default true when the SDL is read from that file
+   */
+  readonly watchSupergraph?: boolean;
   /** The fetch every subgraph call goes through; tests wrap it to count or record calls. @default globalThis.fetch */
   readonly subgraphFetch?: typeof globalThis.fetch;
 }
@@ -53,6 +59,12 @@ export interface Gateway {
   stop(): Promise<void>;
   /** The GraphQL endpoint URL (`http://host:port/graphql`); throws before start(). */
   readonly url: string;
+  /**
+   * Swaps in a recomposed supergraph without a restart, as a change of the watched file
+   * does: requests already running finish on the previous one. An SDL that cannot be used
+   * is refused (status `rejected`, logged) and the previous supergraph stays.
+   */
+  reloadSupergraph(supergraphSdl: string): Promise<SupergraphReload>;
 }
 
 interface Running {
@@ -60,6 +72,7 @@ interface Running {
   readonly apollo: ApolloServer<GatewayContext>;
   readonly url: string;
   readonly counter?: WindowCounter;
+  readonly supergraph: SupergraphSource;
 }
 
 /** Logs a recurring failure at most once per interval, so an outage does not flood the log. */
@@ -144,8 +157,9 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
     );
   }
 
-  function createHandler(apollo: ApolloServer<GatewayContext>, endpoints: readonly SubgraphEndpoint[], guard: RequestGuard) {
-    const retrieve = createRetrieveProxy({ endpoints: () => endpoints, logger });
+  /** `endpoints` is read per request: a reloaded supergraph may add or move subgraphs. */
+  function createHandler(apollo: ApolloServer<GatewayContext>, endpoints: () => readonly SubgraphEndpoint[], guard: RequestGuard) {
+    const retrieve = createRetrieveProxy({ endpoints, logger });
     const eucaim = createEucaimRoute({ providerName: config.eucaimProviderName });
     const cohortReport = createCohortReportRoute();
     return (req: IncomingMessage, res: ServerResponse): void => {
@@ -177,7 +191,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
             return;
           }
           if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' }, { 'cache-control': 'no-store' });
-          if (url.pathname === '/readyz') return await handleReadiness(res, endpoints, requestContext);
+          if (url.pathname === '/readyz') return await handleReadiness(res, endpoints(), requestContext);
           if (graphiql && (await graphiql.handle(req, res, url))) return;
           // Everything below runs operations or serves data: authenticate and rate-limit first.
           const context = await guard(req, res, requestContext);
@@ -248,17 +262,21 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
 
   async function start(): Promise<{ url: string }> {
     const supergraphSdl = options.supergraphSdl ?? (await readFile(config.supergraphPath, 'utf8'));
-    const { endpoints, unmatched } = applySubgraphUrlOverrides(readSubgraphEndpoints(supergraphSdl), config.subgraphUrls);
-    for (const name of unmatched) {
-      logger.warn({ variable: `CIG_GATEWAY_SUBGRAPH_${name}_URL` }, 'subgraph URL override names no subgraph of the supergraph');
-    }
+    const watch = (options.watchSupergraph ?? options.supergraphSdl === undefined) && config.supergraphPollMs > 0;
+    const supergraph = createSupergraphSource({
+      initialSdl: supergraphSdl,
+      overrides: config.subgraphUrls,
+      logger,
+      ...(watch && { watch: { path: config.supergraphPath, intervalMs: config.supergraphPollMs } }),
+    });
     await graphiql?.prepare();
     if (config.graphiql && !config.introspection) logger.warn('GraphiQL is on but introspection is off: GraphiQL will not load the schema');
 
     const security = await prepareSecurity();
     const apolloLogger = toApolloLogger(logger.child({ component: 'apollo' }));
     const gateway = new ApolloGateway({
-      supergraphSdl,
+      // The function form, so a recomposed supergraph can be swapped in without a restart.
+      supergraphSdl: supergraph.hook,
       logger: apolloLogger,
       buildService: ({ name, url }) =>
         new SubgraphDataSource({
@@ -307,7 +325,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       ...(security.rateLimiter && { rateLimiter: security.rateLimiter }),
       trustProxyHops: config.rateLimit.trustProxyHops,
     });
-    const server = createServer(createHandler(apollo, endpoints, guard));
+    const server = createServer(createHandler(apollo, supergraph.endpoints, guard));
     // Longer than common load balancers' idle timeout, so they close first.
     server.keepAliveTimeout = 65_000;
     try {
@@ -326,11 +344,11 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
     const { port, address } = server.address() as AddressInfo;
     const host = address.includes(':') ? `[${address}]` : address;
     const url = `http://${host}:${port}${GRAPHQL_PATH}`;
-    running = { server, apollo, url, ...(security.counter && { counter: security.counter }) };
+    running = { server, apollo, url, supergraph, ...(security.counter && { counter: security.counter }) };
     logger.info(
       {
         url,
-        subgraphs: endpoints.map((endpoint) => endpoint.name),
+        subgraphs: supergraph.endpoints().map((endpoint) => endpoint.name),
         env: config.env,
         issuers: security.issuers,
         introspection: config.introspection,
@@ -370,6 +388,10 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
     get url() {
       if (!running) throw new Error('The gateway is not started.');
       return running.url;
+    },
+    async reloadSupergraph(supergraphSdl) {
+      if (!running) return { status: 'rejected', reason: 'The gateway is not started.' };
+      return running.supergraph.reload(supergraphSdl, 'reloadSupergraph()');
     },
   };
 }
