@@ -90,3 +90,16 @@ describe('cohort breakdowns', () => {
     expect(buckets.every((b) => b.subjects.precision === 'EXACT')).toBe(true);
   });
 });
+
+describe('a cohort below the threshold', () => {
+  it('suppresses its studies and series with its subjects, however many there are', async () => {
+    // 9 lung subjects with 13 studies and more series: more than k studies and series, fewer than k people.
+    const rows = buildFixtureRows(27).filter((row) => row.diagnosis === 'LUNG');
+    const result = await run(createInMemoryAdapter(rows), `query($r: [_Any!]!) { _entities(representations: $r) { ... on MemoryProvider { cohort(criteria: {}) {
+      subjects { value precision adjustedTo } studies { value precision adjustedTo } series { value precision adjustedTo } } } } }`);
+    const cohort = cohortOf(result) as Record<string, unknown>;
+    const suppressed = { value: null, precision: 'SUPPRESSED', adjustedTo: 10 };
+    expect(new Set(rows.map((r) => r.studyUid)).size).toBeGreaterThanOrEqual(10);
+    expect(cohort).toEqual({ subjects: suppressed, studies: suppressed, series: suppressed });
+  });
+});

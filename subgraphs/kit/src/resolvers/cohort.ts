@@ -151,9 +151,16 @@ function compareKeys(by: BreakdownDimension, a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Protects a cohort's three counts. The threshold is about people: when the subjects fall
+ * below k, their studies and series are suppressed too, however many there are, or "40
+ * studies" would tell that one to k-1 people are there.
+ */
 function protectAll(counts: CountsRecord, thresholds: SiteRuntime['config']['privacy'], exact: boolean) {
+  const subjects = protectCount(counts.subjects, thresholds, exact);
+  if (subjects.precision === 'SUPPRESSED') return { subjects, studies: subjects, series: subjects };
   return {
-    subjects: protectCount(counts.subjects, thresholds, exact),
+    subjects,
     studies: protectCount(counts.studies, thresholds, exact),
     series: protectCount(counts.series, thresholds, exact),
   };
