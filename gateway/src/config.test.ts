@@ -25,8 +25,17 @@ describe('loadGatewayConfig', () => {
       },
       limits: { maxDepth: 15, maxAliases: 30, maxTokens: 5_000, maxPageSize: 100, maxCost: 1_000_000, costListSize: 30, maxBodyBytes: 1_000_000 },
       rateLimit: { limit: 1_200, windowSeconds: 60, trustProxyHops: 0 },
+      metrics: { enabled: true },
     });
     expect(DEFAULT_SUPERGRAPH_PATH).toMatch(/[/\\]schema[/\\]supergraph\.graphql$/);
+  });
+
+  it('reads CIG_GATEWAY_METRICS and CIG_GATEWAY_METRICS_TOKEN, refusing a short token', () => {
+    expect(loadGatewayConfig({ CIG_GATEWAY_METRICS: 'off', CIG_GATEWAY_METRICS_TOKEN: 'scrape-token-0123456789' }).metrics).toEqual({
+      enabled: false,
+      token: 'scrape-token-0123456789',
+    });
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_METRICS_TOKEN: 'short' })).toThrow('CIG_GATEWAY_METRICS_TOKEN: must be at least 16 characters');
   });
 
   it('reads every variable and collects CIG_GATEWAY_SUBGRAPH_<NAME>_URL overrides', () => {

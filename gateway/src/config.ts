@@ -110,6 +110,19 @@ export interface GatewayConfig {
   readonly auth: AuthConfig;
   readonly limits: OperationLimitsConfig;
   readonly rateLimit: RateLimitConfig;
+  readonly metrics: MetricsConfig;
+}
+
+/** Prometheus metrics at GET /metrics (docs/operations.md). */
+export interface MetricsConfig {
+  /** Serve /metrics (CIG_GATEWAY_METRICS); default on. */
+  readonly enabled: boolean;
+  /**
+   * When set (CIG_GATEWAY_METRICS_TOKEN), a scrape must send `authorization: Bearer <token>`.
+   * /metrics is never rate-limited and never needs a caller's token: keep it off the public
+   * network (or set this).
+   */
+  readonly token?: string;
 }
 
 /** Default `provider` of /eucaim/search answers; a deployment names itself with CIG_GATEWAY_EUCAIM_PROVIDER_NAME. */
@@ -197,6 +210,8 @@ const envSchema = z.object({
   CIG_GATEWAY_RATE_LIMIT_WINDOW_SECONDS: positiveInt(86_400).default(60),
   CIG_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   CIG_GATEWAY_TRUST_PROXY: trustProxy.optional(),
+  CIG_GATEWAY_METRICS: flag.default(true),
+  CIG_GATEWAY_METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
 });
 
 /**
@@ -318,6 +333,10 @@ export function loadGatewayConfig(
       windowSeconds: values.CIG_GATEWAY_RATE_LIMIT_WINDOW_SECONDS,
       ...(values.CIG_REDIS_URL !== undefined && { redisUrl: values.CIG_REDIS_URL }),
       trustProxyHops: values.CIG_GATEWAY_TRUST_PROXY ?? 0,
+    },
+    metrics: {
+      enabled: values.CIG_GATEWAY_METRICS,
+      ...(values.CIG_GATEWAY_METRICS_TOKEN !== undefined && { token: values.CIG_GATEWAY_METRICS_TOKEN }),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +18,8 @@ import { createEucaimRoute } from './eucaim/eucaim-route.js';
 import { executeAsCaller } from './execute-as-caller.js';
 import { createGraphiQL } from './graphiql.js';
 import { createRetrieveProxy } from './retrieve-proxy.js';
+import { createGatewayMetrics, routeOf, type GatewayMetrics } from './metrics/gateway-metrics.js';
+import { PROMETHEUS_CONTENT_TYPE } from './metrics/registry.js';
 import { HttpError, graphQLErrorBody, readBody, sendJson, toHeaderMap, writeGraphQLResponse } from './http.js';
 import { createErrorFormatter, useErrorMasking } from './plugins/use-error-masking.js';
 import { useInputErrors } from './plugins/use-input-errors.js';
@@ -73,6 +75,7 @@ interface Running {
   readonly url: string;
   readonly counter?: WindowCounter;
   readonly supergraph: SupergraphSource;
+  readonly metrics?: GatewayMetrics;
 }
 
 /** Logs a recurring failure at most once per interval, so an outage does not flood the log. */
@@ -106,6 +109,12 @@ function parseRequestUrl(target: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether `authorization` is `Bearer <token>`, compared in constant time (over digests, so lengths do not leak). */
+function bearerMatches(authorization: string | undefined, token: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(authorization ?? ''), digest(`Bearer ${token}`));
 }
 
 function acceptsHtml(req: IncomingMessage): boolean {
@@ -157,8 +166,35 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
     );
   }
 
+  /**
+   * GET /metrics: Prometheus text. Answered before the request guard, so a scraper is never
+   * rate-limited and needs no caller token; CIG_GATEWAY_METRICS_TOKEN, when set, is required instead.
+   */
+  function handleMetrics(req: IncomingMessage, res: ServerResponse, metrics: GatewayMetrics): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendJson(res, 405, graphQLErrorBody('Use GET.', 'BAD_REQUEST'), { allow: 'GET, HEAD' });
+      return;
+    }
+    const token = config.metrics.token;
+    if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
+      sendJson(res, 401, graphQLErrorBody('The metrics token is missing or wrong.', 'UNAUTHENTICATED'), {
+        'www-authenticate': 'Bearer',
+        'cache-control': 'no-store',
+      });
+      return;
+    }
+    const body = metrics.render();
+    res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
   /** `endpoints` is read per request: a reloaded supergraph may add or move subgraphs. */
-  function createHandler(apollo: ApolloServer<GatewayContext>, endpoints: () => readonly SubgraphEndpoint[], guard: RequestGuard) {
+  function createHandler(
+    apollo: ApolloServer<GatewayContext>,
+    endpoints: () => readonly SubgraphEndpoint[],
+    guard: RequestGuard,
+    metrics: GatewayMetrics | undefined,
+  ) {
     const retrieve = createRetrieveProxy({ endpoints, logger });
     const eucaim = createEucaimRoute({ providerName: config.eucaimProviderName });
     const cohortReport = createCohortReportRoute();
@@ -171,6 +207,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       // Set first, so every answer carries it, including those Apollo gives before its plugins run.
       res.setHeader(DEFAULT_REQUEST_ID_HEADER, requestContext.requestId);
       const url = parseRequestUrl(req.url);
+      if (metrics) res.once('finish', () => metrics.observeHttpRequest(routeOf(url?.pathname), res.statusCode));
       if (!url) {
         sendJson(res, 400, graphQLErrorBody('The request URL is malformed.', 'BAD_REQUEST'));
         return;
@@ -192,6 +229,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
           }
           if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' }, { 'cache-control': 'no-store' });
           if (url.pathname === '/readyz') return await handleReadiness(res, endpoints(), requestContext);
+          if (metrics && url.pathname === '/metrics') return handleMetrics(req, res, metrics);
           if (graphiql && (await graphiql.handle(req, res, url))) return;
           // Everything below runs operations or serves data: authenticate and rate-limit first.
           const context = await guard(req, res, requestContext);
@@ -273,6 +311,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
     if (config.graphiql && !config.introspection) logger.warn('GraphiQL is on but introspection is off: GraphiQL will not load the schema');
 
     const security = await prepareSecurity();
+    const metrics = config.metrics.enabled ? createGatewayMetrics() : undefined;
     const apolloLogger = toApolloLogger(logger.child({ component: 'apollo' }));
     const gateway = new ApolloGateway({
       // The function form, so a recomposed supergraph can be swapped in without a restart.
@@ -288,6 +327,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
           publicUrl: () => config.publicUrl ?? running?.url.replace(/\/graphql$/, ''),
           ...(security.signCaller && { signCaller: security.signCaller }),
           ...(options.subgraphFetch && { fetch: options.subgraphFetch }),
+          ...(metrics && { metrics }),
         }),
     });
     const apollo = new ApolloServer<GatewayContext>({
@@ -311,11 +351,13 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
         useErrorMasking({ development }),
         useInputErrors(),
         useOperationLimits({ ...config.limits, listSize: config.limits.costListSize }),
+        ...(metrics ? [metrics.plugin()] : []),
       ],
     });
     try {
       await apollo.start();
     } catch (error) {
+      metrics?.close();
       await security.counter?.close();
       throw error;
     }
@@ -325,7 +367,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       ...(security.rateLimiter && { rateLimiter: security.rateLimiter }),
       trustProxyHops: config.rateLimit.trustProxyHops,
     });
-    const server = createServer(createHandler(apollo, supergraph.endpoints, guard));
+    const server = createServer(createHandler(apollo, supergraph.endpoints, guard, metrics));
     // Longer than common load balancers' idle timeout, so they close first.
     server.keepAliveTimeout = 65_000;
     try {
@@ -338,13 +380,14 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       });
     } catch (error) {
       await apollo.stop();
+      metrics?.close();
       await security.counter?.close();
       throw error;
     }
     const { port, address } = server.address() as AddressInfo;
     const host = address.includes(':') ? `[${address}]` : address;
     const url = `http://${host}:${port}${GRAPHQL_PATH}`;
-    running = { server, apollo, url, supergraph, ...(security.counter && { counter: security.counter }) };
+    running = { server, apollo, url, supergraph, ...(security.counter && { counter: security.counter }), ...(metrics && { metrics }) };
     logger.info(
       {
         url,
@@ -353,6 +396,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
         issuers: security.issuers,
         introspection: config.introspection,
         graphiql: config.graphiql,
+        metrics: config.metrics.enabled ? (config.metrics.token ? 'token' : 'open') : 'off',
         rateLimit: config.rateLimit.limit > 0 ? { limit: config.rateLimit.limit, windowSeconds: config.rateLimit.windowSeconds, store: config.rateLimit.redisUrl ? 'redis' : 'memory' } : 'off',
       },
       'gateway listening',
@@ -383,6 +427,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       });
       await current.apollo.stop();
       await current.counter?.close();
+      current.metrics?.close();
       logger.info('gateway stopped');
     },
     get url() {

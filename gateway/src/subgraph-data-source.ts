@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { CallerHeaderSigner } from './auth/caller-header.js';
 import type { GatewayContext } from './context.js';
+import type { SubgraphMetrics } from './metrics/gateway-metrics.js';
 import { DEFAULT_REQUEST_ID_HEADER } from './plugins/use-request-id.js';
 import { resolveSubgraphUrl } from './supergraph.js';
 
@@ -31,6 +32,8 @@ export interface SubgraphDataSourceOptions {
    * an anonymous request, no caller header is sent.
    */
   readonly signCaller?: CallerHeaderSigner;
+  /** Told the duration and error codes of every call. Absent: nothing is measured. */
+  readonly metrics?: SubgraphMetrics;
 }
 
 /** Header carrying the gateway's public base URL to subgraphs (the kit's PUBLIC_URL_HEADER). */
@@ -63,6 +66,12 @@ export function classifySubgraphFailure(error: unknown): Failure | undefined {
   return undefined;
 }
 
+/** The `extensions.code` of a subgraph error, INTERNAL when it has none. */
+function codeOf(extensions: unknown): string {
+  const code = (extensions as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : 'INTERNAL';
+}
+
 /**
  * The one way the gateway calls a subgraph: the URL from config overrides, the caller's
  * request id forwarded, a per-call deadline (AbortSignal) and, when the subgraph cannot be
@@ -78,6 +87,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly requestIdHeader: string;
   private readonly publicUrl: (() => string | undefined) | undefined;
   private readonly signCaller: CallerHeaderSigner | undefined;
+  private readonly metrics: SubgraphMetrics | undefined;
 
   constructor(options: SubgraphDataSourceOptions) {
     super();
@@ -86,6 +96,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     this.timeoutMs = options.timeoutMs;
     this.publicUrl = options.publicUrl;
     this.signCaller = options.signCaller;
+    this.metrics = options.metrics;
     this.baseLogger = options.logger;
     this.requestIdHeader = options.requestIdHeader ?? DEFAULT_REQUEST_ID_HEADER;
     const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -117,10 +128,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
+    const startedAt = performance.now();
+    const observe = (codes: readonly string[]) => this.metrics?.observeCall(this.name, (performance.now() - startedAt) / 1000, codes);
     try {
-      return await super.process(options);
+      const response = await super.process(options);
+      observe((response.errors ?? []).map((error) => codeOf(error.extensions)));
+      return response;
     } catch (error) {
       const failure = classifySubgraphFailure(error);
+      observe([failure ? 'SUBGRAPH_UNAVAILABLE' : codeOf((error as { extensions?: unknown } | null)?.extensions)]);
       if (!failure) throw error;
       const logger = (options.context as Partial<GatewayContext> | undefined)?.logger ?? this.baseLogger;
       // The URL belongs in the log (operators need it), never in the response.

@@ -1,0 +1,144 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GatewayContext } from '../context.js';
+import { createLabelCap, createMetricsRegistry, type MetricsRegistry } from './registry.js';
+
+/** Most distinct operation names kept as labels; later ones are counted as `other`. */
+export const MAX_OPERATION_NAMES = 200;
+/** Most distinct error codes per error counter; codes come from subgraphs, so they are bounded too. */
+export const MAX_ERROR_CODES = 100;
+
+export type Route = 'graphql' | 'graphiql' | 'healthz' | 'readyz' | 'eucaim' | 'cohort_report' | 'retrieve' | 'metrics' | 'other';
+
+/** The `route` label of a request path: a fixed set, so paths never become labels. */
+export function routeOf(pathname: string | undefined): Route {
+  if (pathname === undefined) return 'other';
+  if (pathname === '/graphql') return 'graphql';
+  if (pathname === '/graphiql' || pathname.startsWith('/graphiql/')) return 'graphiql';
+  if (pathname === '/healthz') return 'healthz';
+  if (pathname === '/readyz') return 'readyz';
+  if (pathname === '/metrics') return 'metrics';
+  if (pathname === '/eucaim' || pathname.startsWith('/eucaim/')) return 'eucaim';
+  if (/^\/cohorts\/[^/]+\/report\.(json|csv)$/.test(pathname)) return 'cohort_report';
+  if (pathname.startsWith('/retrieve/')) return 'retrieve';
+  return 'other';
+}
+
+/** What SubgraphDataSource reports about each call. */
+export interface SubgraphMetrics {
+  /** One call took `seconds`; `errorCodes` are the codes of its errors (thrown or in the response), if any. */
+  observeCall(subgraph: string, seconds: number, errorCodes: readonly string[]): void;
+}
+
+export interface GatewayMetrics extends SubgraphMetrics {
+  readonly registry: MetricsRegistry;
+  observeHttpRequest(route: Route, status: number): void;
+  /** Apollo Server plugin timing operations and counting the (masked) error codes of responses. */
+  plugin(): ApolloServerPlugin<GatewayContext>;
+  /** The text exposition. */
+  render(): string;
+  /** Stops the event-loop delay monitor. */
+  close(): void;
+}
+
+export interface CreateGatewayMetricsOptions {
+  /** @default MAX_OPERATION_NAMES */
+  readonly maxOperationNames?: number;
+  /** Seconds since start; injected for tests. @default process.uptime */
+  readonly uptime?: () => number;
+}
+
+export function createGatewayMetrics(options: CreateGatewayMetricsOptions = {}): GatewayMetrics {
+  const registry = createMetricsRegistry();
+  const operationName = createLabelCap(options.maxOperationNames ?? MAX_OPERATION_NAMES);
+  const errorCode = createLabelCap(MAX_ERROR_CODES);
+  const subgraphErrorCode = createLabelCap(MAX_ERROR_CODES);
+  const uptime = options.uptime ?? (() => process.uptime());
+
+  const httpRequests = registry.counter({
+    name: 'cig_gateway_http_requests_total',
+    help: 'HTTP requests answered, by route and status.',
+    labelNames: ['route', 'status'],
+  });
+  const operationDuration = registry.histogram({
+    name: 'cig_gateway_operation_duration_seconds',
+    help: 'Duration of GraphQL operations, by operation name (anonymous, or other past the cap) and type.',
+    labelNames: ['operation', 'type'],
+  });
+  const subgraphDuration = registry.histogram({
+    name: 'cig_gateway_subgraph_request_duration_seconds',
+    help: 'Duration of calls to subgraphs, by subgraph.',
+    labelNames: ['subgraph'],
+  });
+  const subgraphErrors = registry.counter({
+    name: 'cig_gateway_subgraph_errors_total',
+    help: 'Errors of subgraph calls (failed calls and errors in their responses), by subgraph and code.',
+    labelNames: ['subgraph', 'code'],
+  });
+  const errors = registry.counter({
+    name: 'cig_gateway_errors_total',
+    help: 'Errors in GraphQL responses after masking, by extensions.code.',
+    labelNames: ['code'],
+  });
+  const residentMemory = registry.gauge({ name: 'cig_gateway_process_resident_memory_bytes', help: 'Resident set size in bytes.' });
+  const heapUsed = registry.gauge({ name: 'cig_gateway_process_heap_used_bytes', help: 'V8 heap used in bytes.' });
+  const eventLoopLag = registry.gauge({
+    name: 'cig_gateway_event_loop_lag_seconds',
+    help: 'Event-loop delay since the previous scrape, by quantile (mean, p50, p99, max).',
+    labelNames: ['quantile'],
+  });
+  const uptimeGauge = registry.gauge({ name: 'cig_gateway_process_uptime_seconds', help: 'Seconds since the process started.' });
+
+  const loop = monitorEventLoopDelay({ resolution: 20 });
+  loop.enable();
+  registry.beforeRender(() => {
+    const memory = process.memoryUsage();
+    residentMemory.set({}, memory.rss);
+    heapUsed.set({}, memory.heapUsed);
+    uptimeGauge.set({}, uptime());
+    // The histogram is in nanoseconds; an empty one (no sample yet) reports NaN mean.
+    const seconds = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
+    eventLoopLag.set({ quantile: 'mean' }, seconds(loop.mean));
+    eventLoopLag.set({ quantile: '0.5' }, seconds(loop.percentile(50)));
+    eventLoopLag.set({ quantile: '0.99' }, seconds(loop.percentile(99)));
+    eventLoopLag.set({ quantile: 'max' }, seconds(loop.max));
+    loop.reset();
+  });
+
+  return {
+    registry,
+    observeHttpRequest(route, status) {
+      httpRequests.inc({ route, status: String(status) });
+    },
+    observeCall(subgraph, seconds, errorCodes) {
+      subgraphDuration.observe({ subgraph }, seconds);
+      for (const code of errorCodes) subgraphErrors.inc({ subgraph, code: subgraphErrorCode(code) });
+    },
+    plugin() {
+      return {
+        async requestDidStart() {
+          const startedAt = performance.now();
+          return {
+            async willSendResponse({ response, operation, operationName: name }) {
+              // Only operations that were parsed and resolved have a type; a refused document has no operation.
+              if (operation && (operation.operation === 'query' || operation.operation === 'mutation')) {
+                operationDuration.observe(
+                  { operation: name ? operationName(name) : 'anonymous', type: operation.operation },
+                  (performance.now() - startedAt) / 1000,
+                );
+              }
+              // The formatter has run by now: these are the codes the client sees.
+              if (response.body.kind !== 'single') return;
+              for (const error of response.body.singleResult.errors ?? []) {
+                const code = error.extensions?.['code'];
+                errors.inc({ code: typeof code === 'string' ? errorCode(code) : 'NONE' });
+              }
+            },
+          };
+        },
+      };
+    },
+    render: () => registry.render(),
+    close: () => loop.disable(),
+  };
+}
