@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, loadGatewayConfig, type Gateway } from '@cancer-imaging/gateway';
 import {
-  ANONYMOUS, loadRegistry, protectCount, startSubgraphServer, type Caller, type ProviderSubgraph, type Registry, type RunningSubgraph,
+  ANONYMOUS, loadRegistry, missingTestTool, protectCount, startSubgraphServer, type Caller, type ProviderSubgraph, type Registry, type RunningSubgraph,
 } from '@cancer-imaging/provider-kit';
 import { createCatalogueSubgraph } from '@cancer-imaging/subgraph-catalogue';
 import {
@@ -24,13 +24,7 @@ import { postGraphQL } from '../support/graphql.js';
 // with the identity issue; what this proves is counting, browsing, retrieval and privacy),
 // except requests whose x-request-id (forwarded by the gateway) starts with
 // ANONYMOUS_REQUEST: those stand for a caller without a grant, who sees protected counts.
-const enabled = orthancTestsEnabled() && (sampleDicomAvailable() || failInCi('pydicom (python3-pydicom) is missing'));
-
-function failInCi(reason: string): boolean {
-  if (process.env.CI === 'true') throw new Error(`${reason}: CI must install it (.ci/run).`);
-  console.warn(`\n!!! ${reason}: SKIPPING the Orthanc e2e tests. !!!\n`);
-  return false;
-}
+const enabled = orthancTestsEnabled() && (sampleDicomAvailable() || missingTestTool('pydicom (python3-pydicom) is missing: the Orthanc e2e tests cannot run.'));
 
 const DEADLINE_MS = 1_500;
 const ANONYMOUS_REQUEST = 'e2e-anonymous-';

@@ -35,3 +35,5 @@ export { recordLevelShield, NEEDS_GRANT, NEEDS_SIGN_IN } from './auth/shield-rul
 export { AUDIT_FAILED, AUDIT_NOT_CONFIGURED, type AuditDestination } from './privacy/record-audit.js';
 export { protectWithRoles, type RoleRequirement, type RoleRequirements } from './auth/role-shield.js';
 export { freePort } from './net/free-port.js';
+export { missingTestTool } from './missing-test-tool.js';
+export { runAdapterOperation } from './adapter-operation.js';

@@ -5,6 +5,7 @@ import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { missingTestTool } from '../missing-test-tool.js';
 import { freePort } from '../net/free-port.js';
 
 /**
@@ -102,10 +103,7 @@ function missingPostgres(): string | undefined {
 export function postgresTestsEnabled(): boolean {
   const missing = missingPostgres();
   if (!missing) return true;
-  const message = `${missing} (apt-get install postgresql, or set CIG_TEST_DATABASE_URL): the PostgreSQL tests cannot run.`;
-  if (process.env['CI'] === 'true') throw new Error(`${message} CI must install it (.ci/run).`);
-  console.warn(`\n!!! ${message} SKIPPING them. !!!\n`);
-  return false;
+  return missingTestTool(`${missing} (apt-get install postgresql, or set CIG_TEST_DATABASE_URL): the PostgreSQL tests cannot run.`);
 }
 
 

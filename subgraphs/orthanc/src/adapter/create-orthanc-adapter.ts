@@ -1,5 +1,5 @@
 import {
-  ProviderError, subjectRefKey, toAgeBand, toProviderError, UNKNOWN_KEY,
+  runAdapterOperation, subjectRefKey, toAgeBand, UNKNOWN_KEY,
   type AdapterDeps, type BreakdownDimension, type BreakdownRow, type CallContext, type CriteriaField, type DatasetMetadata,
   type DatasetRecord, type PageResult, type ProviderAdapter, type SegmentationRecord, type SeriesRecord,
   type SiteConfig, type SiteCriteria, type StudyRecord, type SubjectRecord,
@@ -49,17 +49,8 @@ export function createOrthancAdapter(site: SiteConfig, deps: AdapterDeps): Provi
   const exactCriteria = exactCriteriaFor(curatedList, grouping.staticDatasetIds);
 
   /** Runs one operation, mapping any failure to a ProviderError (logged without identifiers). */
-  async function run<T>(operation: string, ctx: CallContext, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      const mapped = error instanceof ProviderError ? error : toProviderError(error);
-      if (mapped.code !== 'PROVIDER_TIMEOUT') {
-        ctx.logger.warn({ site: site.id, operation, code: mapped.code, err: mapped.cause ?? mapped }, 'orthanc operation failed');
-      }
-      throw mapped;
-    }
-  }
+  const run = <T>(operation: string, ctx: CallContext, work: () => Promise<T>): Promise<T> =>
+    runAdapterOperation('orthanc', site.id, operation, ctx, work);
 
   /** Which studies are in which dataset, as subjects. Reads grouping facts when the grouping needs them. */
   async function indexSubjects(snapshot: SiteSnapshot, signal: AbortSignal): Promise<SubjectIndex> {

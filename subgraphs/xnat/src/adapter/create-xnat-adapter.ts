@@ -1,5 +1,5 @@
 import {
-  ProviderError, subjectRefKey, toAgeBand, toProviderError, UNKNOWN_KEY,
+  runAdapterOperation, subjectRefKey, toAgeBand, UNKNOWN_KEY,
   type AdapterDeps, type BreakdownDimension, type BreakdownRow, type CallContext, type CriteriaField, type DatasetMetadata,
   type DatasetRecord, type PageResult, type ProviderAdapter, type SegmentationRecord, type SeriesRecord,
   type SiteConfig, type SiteCriteria, type StudyRecord, type SubjectRecord,
@@ -70,17 +70,8 @@ export function createXnatAdapter(site: SiteConfig, deps: AdapterDeps): Provider
   });
 
   /** Runs one operation, mapping any failure to a ProviderError (logged without identifiers). */
-  async function run<T>(operation: string, ctx: CallContext, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      const mapped = error instanceof ProviderError ? error : toProviderError(error);
-      if (mapped.code !== 'PROVIDER_TIMEOUT') {
-        ctx.logger.warn({ site: site.id, operation, code: mapped.code, err: mapped.cause ?? mapped }, 'xnat operation failed');
-      }
-      throw mapped;
-    }
-  }
+  const run = <T>(operation: string, ctx: CallContext, work: () => Promise<T>): Promise<T> =>
+    runAdapterOperation('xnat', site.id, operation, ctx, work);
 
   /**
    * The projects served: the configured ones, else the curated ones, else every project the
