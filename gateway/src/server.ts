@@ -19,7 +19,7 @@ import { executeAsCaller } from './execute-as-caller.js';
 import { createGraphiQL } from './graphiql.js';
 import { createRetrieveProxy } from './retrieve-proxy.js';
 import { createGatewayMetrics, routeOf, type GatewayMetrics } from './metrics/gateway-metrics.js';
-import { PROMETHEUS_CONTENT_TYPE } from './metrics/registry.js';
+import { PROMETHEUS_CONTENT_TYPE } from '@cancer-imaging/provider-kit';
 import { HttpError, graphQLErrorBody, readBody, sendJson, toHeaderMap, writeGraphQLResponse } from './http.js';
 import { createErrorFormatter, useErrorMasking } from './plugins/use-error-masking.js';
 import { useInputErrors } from './plugins/use-input-errors.js';

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context.js';
-import { createLabelCap, createMetricsRegistry, type MetricsRegistry } from './registry.js';
+import { createLabelCap, createMetricsRegistry, type MetricsRegistry } from '@cancer-imaging/provider-kit';
 
 /** Most distinct operation names kept as labels; later ones are counted as `other`. */
 export const MAX_OPERATION_NAMES = 200;

@@ -37,3 +37,10 @@ export { protectWithRoles, type RoleRequirement, type RoleRequirements } from '.
 export { freePort } from './net/free-port.js';
 export { missingTestTool } from './missing-test-tool.js';
 export { runAdapterOperation } from './adapter-operation.js';
+export {
+  createMetricsRegistry, createLabelCap, escapeLabelValue, escapeHelp, formatValue, PROMETHEUS_CONTENT_TYPE, DEFAULT_DURATION_BUCKETS,
+  type MetricsRegistry, type Counter, type Histogram, type Gauge, type Labels, type HistogramOptions,
+} from './metrics/registry.js';
+export {
+  createCircuitBreaker, CIRCUIT_STATE_VALUE, type CircuitBreaker, type CircuitBreakerOptions, type CircuitPermit, type CircuitState,
+} from './resilience/circuit-breaker.js';
