@@ -1,5 +1,6 @@
 import {
-  createProviderSubgraph, type AccessPolicy, type Caller, type GraphStore, type ProviderAdapter, type ProviderSubgraph, type Registry, type SiteConfig,
+  createProviderSubgraph, type AccessPolicy, type Caller, type GraphStore, type ProviderAdapter, type ProviderSubgraph, type Registry, type SiteCircuitsOption,
+  type SiteConfig,
 } from '@cancer-imaging/provider-kit';
 import type { HeaderMap } from '@apollo/server';
 import type { Logger } from 'pino';
@@ -32,6 +33,8 @@ export interface CustomSubgraphOptions {
    * thread. Default: one per core.
    */
   readonly readThreads?: number;
+  /** The sites' circuit breakers (the kit's ProviderSubgraphOptions.circuits); default on. */
+  readonly circuits?: SiteCircuitsOption;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function createCustomSubgraph(options: CustomSubgraphOptions): Prom
     resolveCaller: options.resolveCaller,
     ...(options.store && { store: options.store }),
     ...(options.audit === false && { audit: false as const }),
+    ...(options.circuits !== undefined && { circuits: options.circuits }),
   });
   const closeSites = subgraph.close.bind(subgraph);
   return Object.assign(subgraph, {

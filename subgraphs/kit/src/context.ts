@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import { subjectRefKey, type CallContext, type SegmentationRecord, type SeriesRecord, type StudyRecord, type SubjectRef } from './adapter.js';
-import { withDeadline } from './deadline.js';
 import type { AccessPolicy, Caller } from './privacy/access-policy.js';
 import { createRecordAudit, type AuditDestination, type RecordAudit } from './privacy/record-audit.js';
 import type { SiteRuntime } from './site-runtime.js';
@@ -37,7 +36,7 @@ function batched<K, V>(
 ): DataLoader<K, V[], string> {
   return new DataLoader<K, V[], string>(
     async (keys) => {
-      const found = await withDeadline(site.config.deadlineMs, logger, (ctx) => load(keys, ctx));
+      const found = await site.call((ctx) => load(keys, ctx), { logger });
       return keys.map((key) => found.get(keyOf(key)) ?? []);
     },
     { cacheKeyFn: keyOf, maxBatchSize: 1000 },

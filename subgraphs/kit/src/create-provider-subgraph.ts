@@ -11,7 +11,10 @@ import type { DatasetMetadata, Registry, SiteConfig } from './registry.js';
 import { buildProviderResolvers, type ResolverMap } from './resolvers/build-resolvers.js';
 import { buildProviderTypeDefs, kindTypeNames } from './schema.js';
 import { SiteRuntime } from './site-runtime.js';
-import { startSubgraphServer, type RunningSubgraph } from './http-server.js';
+import { startSubgraphServer, type RunningSubgraph, type SubgraphMetricsOptions } from './http-server.js';
+import type { MetricsRegistry } from './metrics/registry.js';
+import { createSiteMetrics } from './metrics/site-metrics.js';
+import { siteCircuitSettings, type SiteCircuitsOption } from './resilience/site-circuit.js';
 import { createRetrieveRoute } from './retrieve-route.js';
 import { deriveRetrieveSecret } from './retrieve-ticket.js';
 import type { GraphStore } from './store/types.js';
@@ -64,17 +67,29 @@ export interface ProviderSubgraphOptions {
   /** Extra SDL of the kind (extend type ...) and its resolvers. */
   readonly extraTypeDefs?: string;
   readonly extraResolvers?: ResolverMap;
+  /**
+   * The sites' circuit breakers: `false` turns them off for every site (the registry's
+   * `circuit` settings are then ignored); an object sets defaults for what a site's registry
+   * entry leaves out. Default: on, with DEFAULT_SITE_CIRCUIT (open at half of the last 20
+   * calls failed, after at least 5; open for 5 s).
+   */
+  readonly circuits?: SiteCircuitsOption;
 }
+
+/** How `listen` serves GET /metrics: `false` answers 404; `token` requires `authorization: Bearer <token>`. Default: served, no token. */
+export type ListenMetricsOption = false | { readonly token?: string };
 
 export interface ProviderSubgraph {
   readonly kind: string;
   readonly typeDefs: string;
   readonly schema: GraphQLSchema;
   readonly sites: ReadonlyMap<string, SiteRuntime>;
+  /** The Prometheus registry of the sites' calls and circuits, served at GET /metrics by `listen`. */
+  readonly metrics: MetricsRegistry;
   /** Builds the per-request context (caller, audit trail, DataLoaders). */
   createContext(request: { headers: HeaderMap; requestId: string; operationName?: string }): Promise<ProviderContext>;
-  /** Serves the subgraph over HTTP (loopback, port 0 = any free port by default). */
-  listen(options?: { port?: number; host?: string }): Promise<RunningSubgraph>;
+  /** Serves the subgraph over HTTP (loopback, port 0 = any free port by default), with GET /metrics unless `metrics: false`. */
+  listen(options?: { port?: number; host?: string; metrics?: ListenMetricsOption }): Promise<RunningSubgraph>;
   /** Closes every adapter. */
   close(): Promise<void>;
 }
@@ -105,6 +120,7 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
   const logger = options.logger ?? pino({ level: 'silent' });
   if (options.pseudonymSecret.length < 16) throw new Error('pseudonymSecret must be at least 16 characters');
   const sites = new Map<string, SiteRuntime>();
+  const siteMetrics = createSiteMetrics();
   for (const site of options.sites.filter((s) => s.kind === options.kind)) {
     const curated = (options.datasets ?? []).filter((dataset) => dataset.site === site.id);
     const adapter = await options.createAdapter(site, {
@@ -113,7 +129,9 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
       env: options.env ?? {},
       fetch: options.fetch ?? globalThis.fetch,
     });
-    sites.set(site.id, new SiteRuntime(site, adapter, logger.child({ site: site.id }), curated.map((dataset) => dataset.localId)));
+    const siteLogger = logger.child({ site: site.id });
+    const circuit = siteCircuitSettings(site, options.circuits);
+    sites.set(site.id, new SiteRuntime(site, adapter, siteLogger, curated.map((dataset) => dataset.localId), { metrics: siteMetrics, ...(circuit && { circuit }) }));
   }
   const typeDefs = buildProviderTypeDefs(options.kind, options.extraTypeDefs);
   const retrieveSecret = deriveRetrieveSecret(options.pseudonymSecret);
@@ -132,6 +150,7 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
     typeDefs,
     schema,
     sites,
+    metrics: siteMetrics.registry,
     async createContext({ headers, requestId, operationName }) {
       return createProviderContext({
         caller: await resolveCaller(headers), requestId, logger, policy, publicBaseUrl: publicBaseUrlFrom(headers), audit,
@@ -139,6 +158,9 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
       });
     },
     listen(listenOptions = {}) {
+      const metrics: SubgraphMetricsOptions | undefined = listenOptions.metrics === false
+        ? undefined
+        : { registry: siteMetrics.registry, ...(listenOptions.metrics?.token !== undefined && { token: listenOptions.metrics.token }) };
       return startSubgraphServer<ProviderContext>({
         name: options.kind,
         schema,
@@ -147,6 +169,7 @@ export async function createProviderSubgraph(options: ProviderSubgraphOptions): 
         port: listenOptions.port,
         context: (request) => subgraph.createContext(request),
         routes: [createRetrieveRoute({ sites, secret: retrieveSecret, logger, audit })],
+        ...(metrics && { metrics }),
       });
     },
     async close() {
@@ -171,6 +194,8 @@ export interface KindSubgraphOptions {
   readonly store?: Pick<GraphStore, 'appendAudit'>;
   /** `false`: no audit without a store (tests only; see ProviderSubgraphOptions.audit). */
   readonly audit?: false;
+  /** The sites' circuit breakers (see ProviderSubgraphOptions.circuits). */
+  readonly circuits?: SiteCircuitsOption;
 }
 
 /**
@@ -191,5 +216,6 @@ export function kindSubgraphFactory(kind: string, createAdapter: CreateAdapter):
     ...(options.resolveCaller && { resolveCaller: options.resolveCaller }),
     ...(options.store && { store: options.store }),
     ...(options.audit === false && { audit: false as const }),
+    ...(options.circuits !== undefined && { circuits: options.circuits }),
   });
 }

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
+import { PROMETHEUS_CONTENT_TYPE, type MetricsRegistry } from './metrics/registry.js';
 
 /** Largest request body a subgraph accepts; the gateway sends plans, never uploads. */
 const MAX_BODY_BYTES = 1_000_000;
@@ -23,6 +24,15 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   readonly includeStacktrace?: boolean;
   /** Extra HTTP routes tried before /graphql; a route returns true when it answered. */
   readonly routes?: readonly ((req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) => Promise<boolean>)[];
+  /** Serve this registry at GET /metrics; without it /metrics is 404 like any unknown path. */
+  readonly metrics?: SubgraphMetricsOptions;
+}
+
+/** Prometheus metrics of a subgraph (a kind subgraph's sites; the catalogue serves none). */
+export interface SubgraphMetricsOptions {
+  readonly registry: Pick<MetricsRegistry, 'render'>;
+  /** When set, a scrape must send `authorization: Bearer <token>`; otherwise 401. */
+  readonly token?: string;
 }
 
 export interface RunningSubgraph {
@@ -51,13 +61,32 @@ export function operationNameOf(body: unknown, search: URLSearchParams): string 
   return typeof value === 'string' && OPERATION_NAME.test(value) ? value : undefined;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+}
+
+/** Compares digests in constant time, so a wrong token's length or prefix tells nothing. */
+function bearerMatches(authorization: string | undefined, token: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(authorization ?? ''), digest(`Bearer ${token}`));
+}
+
+/** GET /metrics: the registry in the Prometheus text format, behind the token when there is one. */
+function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: SubgraphMetricsOptions): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    return sendJson(res, 405, { errors: [{ message: 'Use GET.', extensions: { code: 'BAD_REQUEST' } }] }, { allow: 'GET, HEAD' });
+  }
+  if (metrics.token !== undefined && !bearerMatches(req.headers.authorization, metrics.token)) {
+    return sendJson(res, 401, { errors: [{ message: 'The metrics token is missing or wrong.', extensions: { code: 'UNAUTHENTICATED' } }] }, { 'www-authenticate': 'Bearer', 'cache-control': 'no-store' });
+  }
+  const body = metrics.registry.render();
+  res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(body)) });
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 /**
  * Serves a subgraph schema over HTTP: POST/GET /graphql through Apollo Server, /healthz for
- * liveness. Plain node:http so the kit needs no web framework.
+ * liveness, /metrics when given a registry. Plain node:http so the kit needs no web framework.
  */
 export async function startSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
@@ -77,6 +106,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
     const url = new URL(req.url ?? '/', 'http://subgraph');
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', subgraph: name });
+    if (url.pathname === '/metrics' && options.metrics) return serveMetrics(req, res, options.metrics);
     void (async () => {
       try {
         for (const route of options.routes ?? []) {

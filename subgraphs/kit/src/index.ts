@@ -4,8 +4,11 @@ export { BreakdownTally } from './breakdown-tally.js';
 export * from './ids.js';
 export * from './pagination.js';
 export * from './registry.js';
-export { startSubgraphServer, type RunningSubgraph, type SubgraphServerOptions } from './http-server.js';
-export { createProviderSubgraph, kindSubgraphFactory, auditDestinationOf, PUBLIC_URL_HEADER, type KindSubgraphOptions, type ProviderSubgraph, type ProviderSubgraphOptions } from './create-provider-subgraph.js';
+export { startSubgraphServer, type RunningSubgraph, type SubgraphServerOptions, type SubgraphMetricsOptions } from './http-server.js';
+export {
+  createProviderSubgraph, kindSubgraphFactory, auditDestinationOf, PUBLIC_URL_HEADER,
+  type KindSubgraphOptions, type ListenMetricsOption, type ProviderSubgraph, type ProviderSubgraphOptions,
+} from './create-provider-subgraph.js';
 export { signRetrieveTicket, verifyRetrieveTicket, deriveRetrieveSecret, RETRIEVE_TICKET_TTL_MS, type RetrieveTicket } from './retrieve-ticket.js';
 export { buildProviderTypeDefs, kindTypeNames, type KindTypeNames } from './schema.js';
 export { normalizeCriteria, toSiteCriteria, type CohortCriteriaInput, type NormalizedCriteria } from './criteria.js';
@@ -44,3 +47,5 @@ export {
 export {
   createCircuitBreaker, CIRCUIT_STATE_VALUE, type CircuitBreaker, type CircuitBreakerOptions, type CircuitPermit, type CircuitState,
 } from './resilience/circuit-breaker.js';
+export { DEFAULT_SITE_CIRCUIT, SiteCircuitOpenError, type SiteCircuitSettings, type SiteCircuitsOption } from './resilience/site-circuit.js';
+export { SITE_CALL_OUTCOMES, type SiteCallOutcome } from './metrics/site-metrics.js';

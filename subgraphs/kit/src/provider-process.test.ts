@@ -44,6 +44,23 @@ describe('loadProviderProcessConfig', () => {
   });
 });
 
+describe('loadProviderProcessConfig: metrics', () => {
+  it('serves /metrics by default, with no token', () => {
+    expect(loadProviderProcessConfig('xnat', {}, defaults).metrics).toEqual({ enabled: true });
+  });
+
+  it('reads CIG_<KIND>_METRICS and CIG_<KIND>_METRICS_TOKEN', () => {
+    expect(loadProviderProcessConfig('my-pacs', { CIG_MY_PACS_METRICS: 'off' }, defaults).metrics.enabled).toBe(false);
+    expect(loadProviderProcessConfig('xnat', { CIG_XNAT_METRICS_TOKEN: 'a-scrape-token-0123' }, defaults).metrics).toEqual({ enabled: true, token: 'a-scrape-token-0123' });
+  });
+
+  it('refuses a metrics token under 16 characters, or a flag that is not one, without echoing the token', () => {
+    expect(() => loadProviderProcessConfig('xnat', { CIG_XNAT_METRICS_TOKEN: 'short-token' }, defaults)).toThrow(/CIG_XNAT_METRICS_TOKEN must be at least 16 characters/);
+    expect(() => loadProviderProcessConfig('xnat', { CIG_XNAT_METRICS_TOKEN: 'short-token' }, defaults)).not.toThrow(/short-token/);
+    expect(() => loadProviderProcessConfig('xnat', { CIG_XNAT_METRICS: 'maybe' }, defaults)).toThrow(/must be true or false/);
+  });
+});
+
 describe('openProviderAccess', () => {
   const logger = pino({ level: 'silent' });
   const base = loadProviderProcessConfig('custom', {}, defaults);

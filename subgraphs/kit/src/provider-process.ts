@@ -30,7 +30,19 @@ export interface ProviderProcessConfig {
   readonly internalSecret?: string;
   /** CIG_DATABASE_URL: the graph store (grants, audit log); undefined opens the embedded SQLite file. */
   readonly databaseUrl?: string;
+  /** GET /metrics (the sites' calls and circuits; docs/providers.md). */
+  readonly metrics: {
+    /** CIG_<KIND>_METRICS; default on. Off: /metrics answers 404. */
+    readonly enabled: boolean;
+    /** CIG_<KIND>_METRICS_TOKEN: when set, a scrape must send `authorization: Bearer <token>`. */
+    readonly token?: string;
+  };
 }
+
+/** A boolean variable: true/false, 1/0, yes/no, on/off (as the gateway reads its flags). */
+const flag = z.string().trim().toLowerCase()
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], 'must be true or false'))
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
 
 /** The embedded graph store every service of a checkout shares unless CIG_DATABASE_URL names another. */
 export const DEFAULT_GRAPH_DATABASE_PATH = fileURLToPath(new URL('../../../.cache/graph/graph.sqlite', import.meta.url));
@@ -38,7 +50,8 @@ export const DEFAULT_GRAPH_DATABASE_PATH = fileURLToPath(new URL('../../../.cach
 /**
  * The settings every kind subgraph process reads, by the house naming: CIG_<KIND>_PORT,
  * CIG_<KIND>_HOST, CIG_<KIND>_PSEUDONYM_SECRET and CIG_INTERNAL_SECRET (both required when
- * CIG_<KIND>_ENV=production), CIG_DATABASE_URL, CIG_REGISTRY and CIG_LOG_LEVEL.
+ * CIG_<KIND>_ENV=production), CIG_<KIND>_METRICS and CIG_<KIND>_METRICS_TOKEN, CIG_DATABASE_URL,
+ * CIG_REGISTRY and CIG_LOG_LEVEL.
  */
 export function loadProviderProcessConfig(
   kind: string,
@@ -51,18 +64,21 @@ export function loadProviderProcessConfig(
     [`${prefix}_HOST`]: z.string().default('127.0.0.1'),
     [`${prefix}_PSEUDONYM_SECRET`]: z.string().min(16).optional(),
     [`${prefix}_ENV`]: z.enum(['development', 'production']).default('development'),
+    [`${prefix}_METRICS`]: flag.default(true),
+    [`${prefix}_METRICS_TOKEN`]: z.string().trim().min(16, `${prefix}_METRICS_TOKEN must be at least 16 characters.`).optional(),
     CIG_REGISTRY: z.string().default(defaults.registryPath),
     CIG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CIG_INTERNAL_SECRET: z.string().min(MIN_INTERNAL_SECRET_LENGTH, `CIG_INTERNAL_SECRET must be at least ${MIN_INTERNAL_SECRET_LENGTH} characters.`).optional(),
     CIG_DATABASE_URL: z.string().optional(),
   });
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = schema.parse(present) as Record<string, string | number | undefined>;
+  const parsed = schema.parse(present) as Record<string, string | number | boolean | undefined>;
   const secret = parsed[`${prefix}_PSEUDONYM_SECRET`] as string | undefined;
   if (!secret && parsed[`${prefix}_ENV`] === 'production') {
     throw new Error(`${prefix}_PSEUDONYM_SECRET must be set in production (at least 16 characters).`);
   }
   const internalSecret = parsed.CIG_INTERNAL_SECRET as string | undefined;
+  const metricsToken = parsed[`${prefix}_METRICS_TOKEN`] as string | undefined;
   if (!internalSecret && parsed[`${prefix}_ENV`] === 'production') {
     throw new Error(`CIG_INTERNAL_SECRET must be set in production (at least ${MIN_INTERNAL_SECRET_LENGTH} characters, the gateway's value): without it no caller can be verified.`);
   }
@@ -74,6 +90,7 @@ export function loadProviderProcessConfig(
     pseudonymSecret: secret ?? DEVELOPMENT_SECRET,
     logLevel: parsed.CIG_LOG_LEVEL as string,
     environment: parsed[`${prefix}_ENV`] as 'development' | 'production',
+    metrics: { enabled: parsed[`${prefix}_METRICS`] as boolean, ...(metricsToken !== undefined && { token: metricsToken }) },
     ...(internalSecret && { internalSecret }),
     ...(parsed.CIG_DATABASE_URL !== undefined && { databaseUrl: parsed.CIG_DATABASE_URL as string }),
   };
@@ -112,7 +129,7 @@ export async function openProviderAccess(
 export const PROVIDER_LOG_REDACT = [
   '*.authorization', '*.password', '*.secret', '*.token', '*.cookie', '*.headers.authorization', '*.headers.cookie', '*.patientId', '*.patientName',
   // The signed caller header is a bearer credential for a minute; database URLs may hold a password.
-  '*.internalSecret', '*.databaseUrl', '*.headers["x-cig-caller"]',
+  '*.internalSecret', '*.databaseUrl', '*.headers["x-cig-caller"]', '*.metrics.token',
 ];
 
 /**
@@ -135,7 +152,11 @@ export async function runProviderProcess(options: {
     const subgraph = await options.build(registry, logger, config, access);
     const { store } = access;
     logger.info({ sites: [...subgraph.sites.keys()], readyInMs: Math.round(performance.now() - started) }, `${config.kind} sites loaded`);
-    const running = await subgraph.listen({ port: config.port, host: config.host });
+    const running = await subgraph.listen({
+      port: config.port, host: config.host,
+      metrics: config.metrics.enabled && (config.metrics.token !== undefined ? { token: config.metrics.token } : {}),
+    });
+    logger.info({ metrics: config.metrics.enabled ? (config.metrics.token ? 'token' : 'open') : 'off' }, `${config.kind} subgraph metrics (GET /metrics)`);
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;

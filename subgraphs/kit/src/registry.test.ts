@@ -28,6 +28,14 @@ describe('parseRegistry', () => {
     await expect(parseRegistry(`sites:\n${site('s1', ', credentials: { password: "hunter2 secret" }')}`, '/r.yaml')).rejects.toThrow(/env var name/);
   });
 
+  it('reads a site\'s circuit-breaker overrides and refuses impossible ones', async () => {
+    const registry = await parseRegistry(`sites:\n${site('s1', ', circuit: { openMs: 30000, failureRatio: 0.8 }')}${site('s2', ', circuit: { enabled: false }')}${site('s3')}`, '/r.yaml');
+    expect(registry.sites.map((s) => s.circuit)).toEqual([{ openMs: 30_000, failureRatio: 0.8 }, { enabled: false }, undefined]);
+    await expect(parseRegistry(`sites:\n${site('s1', ', circuit: { failureRatio: 1.5 }')}`, '/r.yaml')).rejects.toThrow(RegistryError);
+    await expect(parseRegistry(`sites:\n${site('s1', ', circuit: { openMs: 0 }')}`, '/r.yaml')).rejects.toThrow(RegistryError);
+    await expect(parseRegistry(`sites:\n${site('s1', ', circuit: { openMS: 100 }')}`, '/r.yaml')).rejects.toThrow(/openMS/);
+  });
+
   it('names kinds and their GraphQL type prefixes', async () => {
     const registry = await parseRegistry(`sites:\n${site('s1')}`, '/r.yaml');
     expect(kindsOf(registry)).toEqual(['custom']);

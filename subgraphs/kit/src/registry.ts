@@ -19,6 +19,25 @@ export const privacySchema = z.object({
 }).strict();
 export type PrivacyThresholds = z.infer<typeof privacySchema>;
 
+/**
+ * A site's circuit breaker (see site-runtime.ts): after enough of its calls fail, the site is
+ * not called for a while and answers UNREACHABLE at once. Fields left out take the kind
+ * subgraph's defaults (DEFAULT_SITE_CIRCUIT, or its `circuits` option).
+ */
+export const siteCircuitSchema = z.object({
+  /** false: every call goes to the site, however often it fails. */
+  enabled: z.boolean().optional(),
+  /** Calls remembered while closed. */
+  windowSize: z.number().int().min(1).max(1_000).optional(),
+  /** Fewest calls in the window before it may open (at most windowSize). */
+  minimumCalls: z.number().int().min(1).max(1_000).optional(),
+  /** Share of failed calls in the window that opens it. */
+  failureRatio: z.number().gt(0).max(1).optional(),
+  /** How long it stays open before one probe call goes through. */
+  openMs: z.number().int().positive().max(600_000).optional(),
+}).strict();
+export type SiteCircuitConfig = z.infer<typeof siteCircuitSchema>;
+
 export const siteSchema = z.object({
   id: identifier,
   name: z.string().min(1),
@@ -32,6 +51,8 @@ export const siteSchema = z.object({
   privacy: privacySchema.partial().default({}),
   /** Per-site deadline for one upstream operation. */
   deadlineMs: z.number().int().positive().max(60_000).default(5_000),
+  /** Overrides of the site's circuit breaker; absent: the subgraph's defaults. */
+  circuit: siteCircuitSchema.optional(),
   /** Kind-specific settings, validated by the kind. */
   options: z.record(z.string(), z.unknown()).default({}),
 }).strict();

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { withDeadline } from './deadline.js';
 import { toProviderError } from './errors.js';
 import { createRecordAudit, type AuditDestination } from './privacy/record-audit.js';
 import { verifyRetrieveTicket } from './retrieve-ticket.js';
@@ -57,7 +56,9 @@ export function createRetrieveRoute(options: { sites: ReadonlyMap<string, SiteRu
     }
     options.logger.info({ site: site.id, dataset: ticket.datasetId, caller: ticket.callerId, requestId }, 'series retrieved');
     try {
-      const archive = await withDeadline(RETRIEVE_DEADLINE_MS, options.logger, (ctx) => site.adapter.retrieveSeries!(ticket.seriesLocalId, ctx));
+      // Through the site's circuit: refused at once while it is open. Never its half-open
+      // probe, which would hold every other call of the site for up to the retrieve deadline.
+      const archive = await site.call((ctx) => site.adapter.retrieveSeries!(ticket.seriesLocalId, ctx), { deadlineMs: RETRIEVE_DEADLINE_MS, logger: options.logger, mayProbe: false });
       res.writeHead(200, {
         'content-type': archive.contentType,
         'content-disposition': `attachment; filename="${archive.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,

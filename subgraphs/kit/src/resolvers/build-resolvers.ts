@@ -6,7 +6,6 @@ import { connectionFromList, toConnection, toPageWindow, type PageArgs } from '.
 import { scrubFreeText, toAgeBand } from '../privacy/scrub.js';
 import type { KindTypeNames } from '../schema.js';
 import type { SiteRuntime } from '../site-runtime.js';
-import { withDeadline } from '../deadline.js';
 import { RETRIEVE_TICKET_TTL_MS, signRetrieveTicket } from '../retrieve-ticket.js';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { BreakdownDimension } from '../adapter.js';
@@ -122,8 +121,8 @@ export function buildProviderResolvers(options: ResolverOptions): ResolverMap {
       async subjects(dataset: DatasetObject, args: PageArgs, context: ProviderContext) {
         const window = toPageWindow(args);
         const { site } = dataset;
-        const page = await recordCall(site, () => withDeadline(site.config.deadlineMs, context.logger, (ctx) =>
-          site.adapter.listSubjects(dataset.localId, { offset: window.offset, limit: window.limit }, ctx)));
+        const page = await recordCall(site, () => site.call((ctx) =>
+          site.adapter.listSubjects(dataset.localId, { offset: window.offset, limit: window.limit }, ctx), { logger: context.logger }));
         const subjects = page.items.map((record): SubjectObject => ({
           id: toGraphId(site.id, kind, pseudonymise(pseudonymSecret, site.id, record.nativePatientId)),
           site,

@@ -1,7 +1,6 @@
 import type { BreakdownDimension, BreakdownRow, CohortCountRecord, CountsRecord, CriteriaField } from '../adapter.js';
 import type { ProviderContext } from '../context.js';
 import { toSiteCriteria, type NormalizedCriteria } from '../criteria.js';
-import { settleWithDeadline } from '../deadline.js';
 import { ProviderTimeoutError, type ProviderError } from '../errors.js';
 import { toGraphId } from '../ids.js';
 import { protectCount, UNAVAILABLE_COUNT, type ProtectedCount } from '../privacy/protect-count.js';
@@ -52,7 +51,8 @@ export async function resolveSiteCohort(
 ): Promise<ProviderCohortResult> {
   // One budget for the whole site answer (description and count): the site's deadline, or
   // less when the client asks for less. When it runs out the site is TIMEOUT, whatever it
-  // was doing, and its adapter call is aborted.
+  // was doing, and its adapter call is aborted. Only the site's own deadline running out
+  // counts against its circuit (SiteRuntime.call).
   const budgetMs = Math.min(site.config.deadlineMs, requestedDeadlineMs ?? site.config.deadlineMs);
   const budget = new AbortController();
   const started = performance.now();
@@ -87,8 +87,8 @@ async function countAtSite(
     const exact = new Set<CriteriaField>([...described.value.exactCriteria, 'datasetIds', 'providerIds']);
     // The counts and every requested breakdown share the site's budget and run together.
     const [outcome, ...breakdowns] = await Promise.all([
-      settleWithDeadline(budgetMs, context.logger, (ctx) => site.adapter.countCohort(siteCriteria, ctx), signal),
-      ...dimensions.map((by) => settleWithDeadline(budgetMs, context.logger, (ctx) => site.adapter.breakdownCohort(siteCriteria, by, ctx), signal)),
+      site.settle((ctx) => site.adapter.countCohort(siteCriteria, ctx), { deadlineMs: budgetMs, signal, logger: context.logger }),
+      ...dimensions.map((by) => site.settle((ctx) => site.adapter.breakdownCohort(siteCriteria, by, ctx), { deadlineMs: budgetMs, signal, logger: context.logger })),
     ]);
     if (!outcome!.ok) return failed(outcome!.error, Math.round(performance.now() - started), site, context);
     for (const [index, breakdown] of breakdowns.entries()) {
