@@ -42,11 +42,6 @@ export interface StartInProcessGraphOptions {
   databaseUrl?: string;
 }
 
-/** Headers of a fetch call as a plain object, whichever form they were given in. */
-function headersOf(init: RequestInit | undefined): Record<string, string> {
-  return Object.fromEntries(new Headers(init?.headers ?? {}).entries());
-}
-
 /**
  * The demo graph (catalogue, custom kind, gateway) in this process, each on a free
  * loopback port, planned by the committed supergraph: what the SDK tests and examples
@@ -84,11 +79,11 @@ export async function startInProcessGraph(options: StartInProcessGraphOptions = 
       CIG_LOG_LEVEL: 'silent',
     });
     const subgraphCalls: SubgraphCall[] = [];
-    const subgraphFetch = ((input: string | URL | Request, init?: RequestInit) => {
-      subgraphCalls.push({ url: String(input), headers: headersOf(init) });
-      return globalThis.fetch(input, init);
-    }) as typeof globalThis.fetch;
-    const gateway = createGateway({ config, logger, subgraphFetch, supergraphSdl: await readFile(repoPath('schema/supergraph.graphql'), 'utf8') });
+    // Every attempt that reaches the network; cache hits and merged fetches make none.
+    const onSubgraphCall = ({ url, headers }: SubgraphCall) => {
+      subgraphCalls.push({ url, headers });
+    };
+    const gateway = createGateway({ config, logger, onSubgraphCall, supergraphSdl: await readFile(repoPath('schema/supergraph.graphql'), 'utf8') });
     const { url } = await gateway.start();
     const stopped = new Set<RunningSubgraph>();
     const close = async (server: RunningSubgraph) => {

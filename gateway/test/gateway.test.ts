@@ -65,6 +65,10 @@ function startGateway(federation: TestFederation, env: Record<string, string> = 
     CIG_GATEWAY_PORT: '0',
     CIG_GATEWAY_DEV_KEYS_DIR: devKeysDir,
     CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS: '5000',
+    // Every fetch reaches its subgraph, as these tests count and inspect them; the response
+    // cache and the plan warm-up (whose SDK operations this small federation lacks) have tests of their own.
+    CIG_GATEWAY_RESPONSE_CACHE_TTL_MS: '0',
+    CIG_GATEWAY_PLAN_WARMUP: 'false',
     ...federation.overrides,
     ...env,
   });

@@ -31,6 +31,10 @@ async function startGateway(federation: TestFederation, env: Record<string, stri
     CIG_GATEWAY_PORT: '0',
     CIG_GATEWAY_DEV_KEYS_DIR: devKeysDir,
     CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS: '5000',
+    // Every fetch reaches its subgraph, as these tests count and inspect them; the response
+    // cache and the plan warm-up (whose SDK operations this small federation lacks) have tests of their own.
+    CIG_GATEWAY_RESPONSE_CACHE_TTL_MS: '0',
+    CIG_GATEWAY_PLAN_WARMUP: 'false',
     ...federation.overrides,
     ...env,
   });
@@ -97,6 +101,10 @@ describe('GET /metrics', () => {
 
       expect(at('cig_gateway_errors_total{code="INTERNAL"}')).toBe(2);
       expect(at('cig_gateway_errors_total{code="GRAPHQL_VALIDATION_FAILED"}')).toBe(1);
+
+      // Both subgraphs answer: their circuits are closed, and shown as such.
+      expect(at('cig_gateway_subgraph_circuit_state{subgraph="catalogue"}')).toBe(0);
+      expect(at('cig_gateway_subgraph_circuit_state{subgraph="kind"}')).toBe(0);
 
       expect(at('cig_gateway_process_resident_memory_bytes')).toBeGreaterThan(0);
       expect(at('cig_gateway_process_heap_used_bytes')).toBeGreaterThan(0);

@@ -35,6 +35,37 @@ describe('gateway metrics', () => {
     }
   });
 
+  it('exports each subgraph\'s circuit state as 0 closed, 1 half-open, 2 open, and counts rejections, retries, merged fetches and cache results', () => {
+    const metrics = createGatewayMetrics();
+    try {
+      metrics.observeCircuitState('catalogue', 'closed');
+      metrics.observeCircuitState('custom', 'open');
+      metrics.observeCircuitState('xnat', 'open');
+      metrics.observeCircuitState('xnat', 'half-open');
+      metrics.observeCircuitRejection('custom');
+      metrics.observeCircuitRejection('custom');
+      metrics.observeRetry('catalogue');
+      metrics.observeDeduplicated('catalogue');
+      metrics.observeResponseCache('catalogue', 'miss');
+      metrics.observeResponseCache('catalogue', 'stored');
+      metrics.observeResponseCache('catalogue', 'hit');
+      metrics.observeResponseCache('catalogue', 'hit');
+      const text = metrics.render();
+      expect(text).toContain('# TYPE cig_gateway_subgraph_circuit_state gauge');
+      expect(sample(text, 'cig_gateway_subgraph_circuit_state{subgraph="catalogue"}')).toBe(0);
+      expect(sample(text, 'cig_gateway_subgraph_circuit_state{subgraph="custom"}')).toBe(2);
+      expect(sample(text, 'cig_gateway_subgraph_circuit_state{subgraph="xnat"}')).toBe(1);
+      expect(sample(text, 'cig_gateway_subgraph_circuit_rejections_total{subgraph="custom"}')).toBe(2);
+      expect(sample(text, 'cig_gateway_subgraph_retries_total{subgraph="catalogue"}')).toBe(1);
+      expect(sample(text, 'cig_gateway_subgraph_deduplicated_total{subgraph="catalogue"}')).toBe(1);
+      expect(sample(text, 'cig_gateway_response_cache_total{subgraph="catalogue",result="hit"}')).toBe(2);
+      expect(sample(text, 'cig_gateway_response_cache_total{subgraph="catalogue",result="miss"}')).toBe(1);
+      expect(sample(text, 'cig_gateway_response_cache_total{subgraph="catalogue",result="stored"}')).toBe(1);
+    } finally {
+      metrics.close();
+    }
+  });
+
   it('times operations by name and type, caps distinct names (the rest as other) and counts response error codes', async () => {
     const metrics = createGatewayMetrics({ maxOperationNames: 2 });
     const plugin = metrics.plugin();

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context.js';
-import { createLabelCap, createMetricsRegistry, type MetricsRegistry } from '@cancer-imaging/provider-kit';
+import { CIRCUIT_STATE_VALUE, createLabelCap, createMetricsRegistry, type CircuitState, type MetricsRegistry } from '@cancer-imaging/provider-kit';
 
 /** Most distinct operation names kept as labels; later ones are counted as `other`. */
 export const MAX_OPERATION_NAMES = 200;
@@ -24,10 +24,29 @@ export function routeOf(pathname: string | undefined): Route {
   return 'other';
 }
 
-/** What SubgraphDataSource reports about each call. */
+/** What the response cache did for one query fetch: answered it, could not, or was offered the fresh answer. */
+export type ResponseCacheResult = 'hit' | 'miss' | 'stored';
+
+/**
+ * What SubgraphDataSource and the subgraph transport report. Subgraph names come from the
+ * supergraph, so they are a bounded label.
+ */
 export interface SubgraphMetrics {
-  /** One call took `seconds`; `errorCodes` are the codes of its errors (thrown or in the response), if any. */
+  /**
+   * One fetch that went to the subgraph (retries included) took `seconds`; `errorCodes` are
+   * the codes of its errors (thrown or in the response), if any. Cache hits, merged
+   * followers and circuit rejections made no call and are counted apart.
+   */
   observeCall(subgraph: string, seconds: number, errorCodes: readonly string[]): void;
+  /** The subgraph's circuit is now in `state` (also told once when the subgraph is first known). */
+  observeCircuitState(subgraph: string, state: CircuitState): void;
+  /** A fetch failed at once because the subgraph's circuit was open. */
+  observeCircuitRejection(subgraph: string): void;
+  /** A fetch was tried again. */
+  observeRetry(subgraph: string): void;
+  /** A fetch shared the upstream call of an identical one already running. */
+  observeDeduplicated(subgraph: string): void;
+  observeResponseCache(subgraph: string, result: ResponseCacheResult): void;
 }
 
 export interface GatewayMetrics extends SubgraphMetrics {
@@ -80,6 +99,31 @@ export function createGatewayMetrics(options: CreateGatewayMetricsOptions = {}):
     help: 'Errors in GraphQL responses after masking, by extensions.code.',
     labelNames: ['code'],
   });
+  const circuitState = registry.gauge({
+    name: 'cig_gateway_subgraph_circuit_state',
+    help: 'State of the circuit breaker of each subgraph: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['subgraph'],
+  });
+  const circuitRejections = registry.counter({
+    name: 'cig_gateway_subgraph_circuit_rejections_total',
+    help: 'Subgraph fetches failed at once, without a call, because the circuit was open.',
+    labelNames: ['subgraph'],
+  });
+  const retries = registry.counter({
+    name: 'cig_gateway_subgraph_retries_total',
+    help: 'Subgraph query fetches tried again after a connection failure or a 502/503/504 answer.',
+    labelNames: ['subgraph'],
+  });
+  const deduplicated = registry.counter({
+    name: 'cig_gateway_subgraph_deduplicated_total',
+    help: 'Anonymous subgraph query fetches that shared the call of an identical one in flight.',
+    labelNames: ['subgraph'],
+  });
+  const responseCache = registry.counter({
+    name: 'cig_gateway_response_cache_total',
+    help: 'Response cache lookups of subgraph query fetches (hit, miss) and fresh answers offered to it (stored).',
+    labelNames: ['subgraph', 'result'],
+  });
   const residentMemory = registry.gauge({ name: 'cig_gateway_process_resident_memory_bytes', help: 'Resident set size in bytes.' });
   const heapUsed = registry.gauge({ name: 'cig_gateway_process_heap_used_bytes', help: 'V8 heap used in bytes.' });
   const eventLoopLag = registry.gauge({
@@ -113,6 +157,21 @@ export function createGatewayMetrics(options: CreateGatewayMetricsOptions = {}):
     observeCall(subgraph, seconds, errorCodes) {
       subgraphDuration.observe({ subgraph }, seconds);
       for (const code of errorCodes) subgraphErrors.inc({ subgraph, code: subgraphErrorCode(code) });
+    },
+    observeCircuitState(subgraph, state) {
+      circuitState.set({ subgraph }, CIRCUIT_STATE_VALUE[state]);
+    },
+    observeCircuitRejection(subgraph) {
+      circuitRejections.inc({ subgraph });
+    },
+    observeRetry(subgraph) {
+      retries.inc({ subgraph });
+    },
+    observeDeduplicated(subgraph) {
+      deduplicated.inc({ subgraph });
+    },
+    observeResponseCache(subgraph, result) {
+      responseCache.inc({ subgraph, result });
     },
     plugin() {
       return {

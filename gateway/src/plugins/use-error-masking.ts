@@ -39,7 +39,7 @@ export interface UseErrorMaskingOptions {
 }
 
 /** `limit`, `maximum`, `actual`: which operation limit a refusal names; `retryAfter`: RATE_LIMITED's wait. */
-const DEFAULT_KEEP_EXTENSIONS = ['subgraph', 'argument', 'variable', 'site', 'limit', 'maximum', 'actual', 'retryAfter'];
+const DEFAULT_KEEP_EXTENSIONS = ['subgraph', 'circuit', 'argument', 'variable', 'site', 'limit', 'maximum', 'actual', 'retryAfter'];
 
 /** Anything like `http://host:port/path`, and bare `10.0.0.1:5000` addresses. */
 const URL_LIKE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>()]+|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/gi;
