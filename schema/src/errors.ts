@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   OPERATION_RESOLUTION_FAILURE: { retryable: false, description: 'The operation name does not match an operation of the document.' },
   PERSISTED_QUERY_NOT_FOUND: { retryable: true, description: 'The persisted query hash is unknown: send the full query once.' },
   PERSISTED_QUERY_NOT_SUPPORTED: { retryable: false, description: 'Persisted queries are not enabled.' },
+  OPERATION_NOT_PERSISTED: { retryable: false, description: 'The gateway runs only its persisted operations (safelist mode) and this document is not one of them, by hash or by exact text; refused before any subgraph is called. See docs/persisted-operations.md.' },
   INTERNAL: { retryable: true, description: 'An unexpected failure; details are in the server log under the request id, never in the response.' },
 } as const satisfies Record<string, { retryable: boolean; description: string }>;
 

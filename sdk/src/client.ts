@@ -4,7 +4,7 @@ import { buildCohortMethods, type CohortMethods } from './cohort-methods.js';
 import { buildRecordMethods, type RecordMethods } from './record-methods.js';
 import { createTransport, type Transport, type TransportOptions } from './transport.js';
 
-/** Options of `createClient`: the endpoint, a token, and how to fetch and retry. */
+/** Options of `createClient`: the endpoint, a token, how to fetch and retry, and whether to send operations by hash. */
 export type ClientOptions = TransportOptions;
 
 /**

@@ -1,5 +1,6 @@
 import { CancerImagingError, type GraphQLErrorPayload } from './errors.js';
 import { isQueryOnly } from './operation-kind.js';
+import { persistedQueryExtension, persistedQueryMiss, sha256Hex } from './persisted-query.js';
 import { parseRetryAfter, resolveRetryPolicy, retryDelay, RETRY_STATUSES, type RetryOptions } from './retry.js';
 import { documentText, type TypedDocument, type VariablesArgs } from './typed-document.js';
 import type { RequestOptions } from './transport-types.js';
@@ -15,6 +16,15 @@ export interface TransportOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Retries of queries on HTTP 429 and 503; `false` turns them off. Mutations are never retried. */
   readonly retry?: RetryOptions | false;
+  /**
+   * Send each operation as an Automatic Persisted Query: its SHA-256 instead of its text,
+   * and the text (with the hash, so the graph keeps it) only when the graph answers
+   * PERSISTED_QUERY_NOT_FOUND. The graph knows the SDK's own operations from its start, so
+   * they always go by hash; a graph in safelist mode runs nothing else (docs/persisted-operations.md).
+   * Needs Web Crypto (Node 20+, browsers in a secure context); without it, texts are sent.
+   * @default false
+   */
+  readonly persistedOperations?: boolean;
 }
 
 /** A result with partial data: a down site or subgraph leaves `errors` beside the rest. */
@@ -86,16 +96,13 @@ export function createTransport(options: TransportOptions): Transport {
     return { data: body?.data ?? null, errors };
   }
 
-  async function execute<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, ...[variables, requestOptions]: VariablesArgs<TVariables>): Promise<PartialResult<TResult>> {
-    const query = documentText(document);
-    const body = JSON.stringify({ query, variables: variables ?? {} });
-    const signal = requestOptions?.signal;
-    const retryable = policy.maxAttempts > 1 && isQueryOnly(query);
+  /** Sends one body, retrying it (queries only) on 429 and 503; the last answer, whatever it is. */
+  async function sendWithRetries(body: string, retryable: boolean, signal: AbortSignal | undefined): Promise<Answer> {
     for (let attempt = 1; ; attempt += 1) {
       if (signal?.aborted) throw aborted(signal);
       const answer = await send(body, signal);
       const delay = retryable && RETRY_STATUSES.has(answer.status) ? retryDelay(policy, attempt, answer.retryAfterMs) : undefined;
-      if (delay === undefined) return toResult<TResult>(answer);
+      if (delay === undefined) return answer;
       try {
         await policy.sleep(delay, signal);
       } catch (cause) {
@@ -103,6 +110,28 @@ export function createTransport(options: TransportOptions): Transport {
         throw cause;
       }
     }
+  }
+
+  // Set once the graph says it has no APQ: every later request sends its text at once.
+  let persisted = options.persistedOperations === true;
+
+  async function execute<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, ...[variables, requestOptions]: VariablesArgs<TVariables>): Promise<PartialResult<TResult>> {
+    const query = documentText(document);
+    const signal = requestOptions?.signal;
+    const retryable = policy.maxAttempts > 1 && isQueryOnly(query);
+    const hash = persisted ? await sha256Hex(query) : undefined;
+    if (hash !== undefined) {
+      const extensions = persistedQueryExtension(hash);
+      const answer = await sendWithRetries(JSON.stringify({ variables: variables ?? {}, extensions }), retryable, signal);
+      const miss = persistedQueryMiss(answer.text);
+      if (miss === undefined) return toResult<TResult>(answer);
+      if (miss === 'not-supported') persisted = false;
+      // The graph ran nothing, so a mutation is safe to send again: now with its text, and
+      // the hash to register it under (APQ's second step).
+      const body = miss === 'not-found' ? { query, variables: variables ?? {}, extensions } : { query, variables: variables ?? {} };
+      return toResult<TResult>(await sendWithRetries(JSON.stringify(body), retryable, signal));
+    }
+    return toResult<TResult>(await sendWithRetries(JSON.stringify({ query, variables: variables ?? {} }), retryable, signal));
   }
 
   async function request<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, ...args: VariablesArgs<TVariables>): Promise<TResult> {
