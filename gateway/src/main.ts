@@ -1,8 +1,8 @@
-import { pino } from 'pino';
+import cluster from 'node:cluster';
+import { pino, type Logger } from 'pino';
 import { loadGatewayConfig, type GatewayConfig } from './config.js';
-import { createGateway } from './server.js';
 
-// The only module that touches `process`: env, cwd, signals and the exit code.
+// The only module that touches `process`: env, cwd, signals, IPC and the exit code.
 let config: GatewayConfig;
 try {
   config = loadGatewayConfig(process.env, { cwd: process.cwd() });
@@ -23,29 +23,119 @@ const logger = pino({
   },
 });
 
-try {
-  // Read from config.supergraphPath by the gateway itself, which then watches the file and
-  // swaps in a recomposed supergraph without a restart (CIG_GATEWAY_SUPERGRAPH_POLL_MS).
-  const gateway = createGateway({ config, logger });
-  const { url } = await gateway.start();
-  logger.info({ graphql: url, graphiql: new URL('/graphiql', url).href }, `GraphiQL: ${new URL('/graphiql', url).href}`);
+if (config.cluster.workers > 1 && cluster.isPrimary) await runPrimary(config, logger);
+else await runGateway(config, logger);
+
+/**
+ * Cluster mode (CIG_GATEWAY_WORKERS > 1): this process only forks and watches the workers,
+ * each of which runs this module again as a gateway on the same port.
+ */
+async function runPrimary(config: GatewayConfig, logger: Logger): Promise<void> {
+  const log = logger.child({ role: 'primary' });
+  const { startClusterPrimary } = await import('./cluster/primary.js');
+  if (config.rateLimit.redisUrl === undefined) {
+    // Workers share nothing but Redis: without it each keeps its own counters and caches.
+    log.warn(
+      { workers: config.cluster.workers },
+      `CIG_REDIS_URL is not set: each of the ${config.cluster.workers} workers keeps its own rate-limit counters and response cache, so a caller may get up to ${config.cluster.workers} times the rate limit`,
+    );
+  }
+  log.info({ workers: config.cluster.workers }, 'starting the gateway cluster');
+  const primary = startClusterPrimary({ cluster, workers: config.cluster.workers, shutdownTimeoutMs: config.cluster.shutdownTimeoutMs, logger: log });
 
   let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = (signal: NodeJS.Signals | 'start-up failure') => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping');
-    gateway.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'stop failed');
-        process.exit(1);
-      },
-    );
+    log.info({ signal }, 'stopping the gateway cluster');
+    void primary.stop().then((code) => {
+      log.info({ code }, 'gateway cluster stopped');
+      process.exit(signal === 'start-up failure' ? 1 : code);
+    });
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-} catch (error) {
-  logger.fatal({ err: error, supergraph: config.supergraphPath }, 'gateway failed to start');
-  process.exitCode = 1;
+  try {
+    const url = await primary.started;
+    log.info({ graphql: url, workers: config.cluster.workers, primaryPid: process.pid }, `gateway cluster listening: ${url}`);
+  } catch (error) {
+    log.fatal({ err: error, supergraph: config.supergraphPath }, 'gateway failed to start');
+    shutdown('start-up failure');
+  }
+}
+
+/** One gateway: the whole gateway in single-process mode, or one worker of a cluster. */
+async function runGateway(config: GatewayConfig, logger: Logger): Promise<void> {
+  // Imported here, so a cluster primary never loads Apollo or the tracing SDK.
+  const [{ createGateway }, { startTracing }, { createWorkerLink }] = await Promise.all([
+    import('./server.js'),
+    import('./tracing/tracing.js'),
+    import('./cluster/worker-link.js'),
+  ]);
+  // Before the gateway starts, so Apollo's first spans already have a provider.
+  const tracing = await startTracing({ config: config.tracing, logger, attributes: { 'process.pid': process.pid } });
+  const link = cluster.isWorker
+    ? createWorkerLink({
+        channel: {
+          send: (message) => {
+            if (!process.send) throw new Error('no IPC channel');
+            process.send(message);
+          },
+          on: (event, listener) => process.on(event, listener),
+          off: (event, listener) => process.off(event, listener),
+        },
+      })
+    : undefined;
+
+  try {
+    // Read from config.supergraphPath by the gateway itself, which then watches the file and
+    // swaps in a recomposed supergraph without a restart (CIG_GATEWAY_SUPERGRAPH_POLL_MS).
+    const gateway = createGateway({ config, logger, ...(link && { metricsSource: link }) });
+    const { url } = await gateway.start();
+    // In a cluster the primary announces the address once for all workers.
+    if (!link) logger.info({ graphql: url, graphiql: new URL('/graphiql', url).href }, `GraphiQL: ${new URL('/graphiql', url).href}`);
+
+    let stopping = false;
+    const shutdown = (reason: NodeJS.Signals | 'primary') => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ reason }, 'stopping');
+      // A stop that hangs (a connection that will not close, a collector that does not answer) must not keep the process forever.
+      setTimeout(() => {
+        logger.error({ timeoutMs: config.cluster.shutdownTimeoutMs }, 'did not stop in time; exiting');
+        process.exit(1);
+      }, config.cluster.shutdownTimeoutMs).unref();
+      gateway
+        .stop()
+        .then(
+          () => 0,
+          (error: unknown) => {
+            logger.error({ err: error }, 'stop failed');
+            return 1;
+          },
+        )
+        // After the gateway: the spans of the last requests are flushed too.
+        .then(async (code) => {
+          await tracing.shutdown();
+          link?.close();
+          process.exit(code);
+        });
+    };
+    process.once('SIGTERM', shutdown);
+    if (link) {
+      // The primary coordinates a cluster's shutdown: Ctrl-C reaches every process of the
+      // group, and a worker stopping on its own would look like a crash to the primary.
+      process.on('SIGINT', () => undefined);
+      link.onShutdown(() => shutdown('primary'));
+    } else {
+      process.once('SIGINT', shutdown);
+    }
+  } catch (error) {
+    logger.fatal({ err: error, supergraph: config.supergraphPath }, 'gateway failed to start');
+    await tracing.shutdown();
+    link?.close();
+    // A worker's IPC channel would keep it alive; the primary sees the exit and gives up.
+    if (link) process.exit(1);
+    process.exitCode = 1;
+  }
 }
