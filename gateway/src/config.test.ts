@@ -11,6 +11,14 @@ describe('loadGatewayConfig', () => {
       subgraphUrls: {},
       env: 'production',
       subgraphTimeoutMs: 10_000,
+      subgraphTimeouts: {},
+      subgraphTransport: {
+        connections: 32,
+        retries: 1,
+        maxResponseBytes: 33_554_432,
+        deduplicate: true,
+        circuit: { openMs: 5_000, failureRatio: 0.5, minimumCalls: 5, windowSize: 20 },
+      },
       logLevel: 'info',
       eucaimProviderName: 'Cancer Imaging Graph',
       introspection: false,
@@ -26,8 +34,27 @@ describe('loadGatewayConfig', () => {
       limits: { maxDepth: 15, maxAliases: 30, maxTokens: 5_000, maxPageSize: 100, maxCost: 1_000_000, costListSize: 30, maxBodyBytes: 1_000_000 },
       rateLimit: { limit: 1_200, windowSeconds: 60, trustProxyHops: 0 },
       metrics: { enabled: true },
+      persistedOperations: { mode: 'open', files: [], apqCacheMiB: 16, planWarmup: true },
+      cluster: { workers: 1, shutdownTimeoutMs: 10_000 },
+      tracing: { exporter: 'off' },
+      responseCache: { ttlMs: 30_000, subgraphs: ['catalogue'], maxEntries: 5_000 },
     });
     expect(DEFAULT_SUPERGRAPH_PATH).toMatch(/[/\\]schema[/\\]supergraph\.graphql$/);
+  });
+
+  it('reads the persisted-operation mode, manifest files (relative to cwd), APQ cache size and warm-up switch, refusing an unknown mode', () => {
+    const config = loadGatewayConfig(
+      {
+        CIG_GATEWAY_PERSISTED_OPERATIONS: ' SafeList ',
+        CIG_GATEWAY_PERSISTED_OPERATIONS_FILES: 'notebooks.json, /etc/cig/partner.json',
+        CIG_GATEWAY_APQ_CACHE_MIB: '4',
+        CIG_GATEWAY_PLAN_WARMUP: 'off',
+      },
+      { cwd: '/srv/graph' },
+    );
+    expect(config.persistedOperations).toEqual({ mode: 'safelist', files: ['/srv/graph/notebooks.json', '/etc/cig/partner.json'], apqCacheMiB: 4, planWarmup: false });
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_PERSISTED_OPERATIONS: 'strict' })).toThrow('CIG_GATEWAY_PERSISTED_OPERATIONS: must be open or safelist');
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_APQ_CACHE_MIB: '0' })).toThrow('CIG_GATEWAY_APQ_CACHE_MIB');
   });
 
   it('reads CIG_GATEWAY_METRICS and CIG_GATEWAY_METRICS_TOKEN, refusing a short token', () => {
@@ -36,6 +63,44 @@ describe('loadGatewayConfig', () => {
       token: 'scrape-token-0123456789',
     });
     expect(() => loadGatewayConfig({ CIG_GATEWAY_METRICS_TOKEN: 'short' })).toThrow('CIG_GATEWAY_METRICS_TOKEN: must be at least 16 characters');
+  });
+
+  it('reads CIG_GATEWAY_WORKERS as a number or auto (the available cores), refusing anything else', () => {
+    expect(loadGatewayConfig({ CIG_GATEWAY_WORKERS: '3', CIG_GATEWAY_SHUTDOWN_TIMEOUT_MS: '2500' }).cluster).toEqual({ workers: 3, shutdownTimeoutMs: 2_500 });
+    expect(loadGatewayConfig({ CIG_GATEWAY_WORKERS: ' AUTO ' }, { availableParallelism: () => 6 }).cluster.workers).toBe(6);
+    for (const value of ['0', '1.5', 'many', '2000']) {
+      expect(() => loadGatewayConfig({ CIG_GATEWAY_WORKERS: value }), value).toThrow('CIG_GATEWAY_WORKERS: must be auto or a number of workers (1-1024)');
+    }
+  });
+
+  it('turns tracing on with CIG_GATEWAY_TRACING=otlp, taking the most specific endpoint variable and OTEL_SERVICE_NAME', () => {
+    expect(loadGatewayConfig({ CIG_GATEWAY_TRACING: 'otlp' }).tracing).toEqual({
+      exporter: 'otlp',
+      endpoint: 'http://localhost:4318/v1/traces',
+      serviceName: 'cancer-imaging-gateway',
+    });
+    // A base URL gets the signal path, as the OTLP/HTTP specification says; a traces URL is used as is.
+    expect(loadGatewayConfig({ CIG_GATEWAY_TRACING: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/', OTEL_SERVICE_NAME: 'gateway-eu' }).tracing).toEqual({
+      exporter: 'otlp',
+      endpoint: 'http://collector:4318/v1/traces',
+      serviceName: 'gateway-eu',
+    });
+    const all = {
+      CIG_GATEWAY_TRACING: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://base:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:4318/custom/traces',
+    };
+    expect(loadGatewayConfig(all).tracing).toMatchObject({ endpoint: 'http://traces:4318/custom/traces' });
+    expect(loadGatewayConfig({ ...all, CIG_GATEWAY_TRACING_ENDPOINT: 'https://cig-collector/v1/traces' }).tracing).toMatchObject({ endpoint: 'https://cig-collector/v1/traces' });
+  });
+
+  it('checks the OTLP endpoint only when tracing is on, and refuses an unknown exporter', () => {
+    // A malformed OTEL variable meant for another program must not stop a gateway that does not trace.
+    expect(loadGatewayConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }).tracing).toEqual({ exporter: 'off' });
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_TRACING: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL',
+    );
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_TRACING: 'jaeger' })).toThrow('CIG_GATEWAY_TRACING: must be off or otlp');
   });
 
   it('reads every variable and collects CIG_GATEWAY_SUBGRAPH_<NAME>_URL overrides', () => {
@@ -76,6 +141,46 @@ describe('loadGatewayConfig', () => {
     const config = loadGatewayConfig({ CIG_GATEWAY_SUPERGRAPH: '/etc/cig/supergraph.graphql', CIG_GATEWAY_PORT: '' });
     expect(config.supergraphPath).toBe('/etc/cig/supergraph.graphql');
     expect(config.port).toBe(4000);
+  });
+
+  it('reads CIG_GATEWAY_SUBGRAPH_<NAME>_TIMEOUT_MS beside the general deadline, refusing one that is not a number of milliseconds', () => {
+    const config = loadGatewayConfig({
+      CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS: '4000',
+      CIG_GATEWAY_SUBGRAPH_CUSTOM_TIMEOUT_MS: '1500',
+      CIG_GATEWAY_SUBGRAPH_XNAT_EU_TIMEOUT_MS: ' 30000 ',
+    });
+    expect(config.subgraphTimeoutMs).toBe(4000);
+    expect(config.subgraphTimeouts).toEqual({ CUSTOM: 1500, XNAT_EU: 30_000 });
+    // Neither a URL override nor a subgraph named TIMEOUT: the general variable stays apart.
+    expect(config.subgraphUrls).toEqual({});
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_SUBGRAPH_CUSTOM_TIMEOUT_MS: 'soon' })).toThrow(
+      'CIG_GATEWAY_SUBGRAPH_CUSTOM_TIMEOUT_MS: must be a number of milliseconds (1-600000)',
+    );
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_SUBGRAPH_CUSTOM_TIMEOUT_MS: '0' })).toThrow(/CIG_GATEWAY_SUBGRAPH_CUSTOM_TIMEOUT_MS/);
+  });
+
+  it('reads the subgraph transport: connections, retries, answer size, merging and the circuit breaker', () => {
+    const config = loadGatewayConfig({
+      CIG_GATEWAY_SUBGRAPH_CONNECTIONS: '8',
+      CIG_GATEWAY_SUBGRAPH_RETRIES: '0',
+      CIG_GATEWAY_SUBGRAPH_MAX_RESPONSE_BYTES: '1048576',
+      CIG_GATEWAY_SUBGRAPH_DEDUPLICATE: 'off',
+      CIG_GATEWAY_CIRCUIT_OPEN_MS: '2000',
+      CIG_GATEWAY_CIRCUIT_FAILURE_RATIO: '0.25',
+      CIG_GATEWAY_CIRCUIT_MINIMUM_CALLS: '10',
+      CIG_GATEWAY_CIRCUIT_WINDOW: '50',
+    });
+    expect(config.subgraphTransport).toEqual({
+      connections: 8,
+      retries: 0,
+      maxResponseBytes: 1_048_576,
+      deduplicate: false,
+      circuit: { openMs: 2000, failureRatio: 0.25, minimumCalls: 10, windowSize: 50 },
+    });
+    const attempt = () => loadGatewayConfig({ CIG_GATEWAY_SUBGRAPH_CONNECTIONS: '0', CIG_GATEWAY_SUBGRAPH_RETRIES: '9', CIG_GATEWAY_CIRCUIT_FAILURE_RATIO: '0' });
+    expect(attempt).toThrow(/CIG_GATEWAY_SUBGRAPH_CONNECTIONS/);
+    expect(attempt).toThrow(/CIG_GATEWAY_SUBGRAPH_RETRIES/);
+    expect(attempt).toThrow(/CIG_GATEWAY_CIRCUIT_FAILURE_RATIO/);
   });
 
   it('refuses invalid values, naming every bad variable at once', () => {
@@ -186,6 +291,22 @@ describe('loadGatewayConfig: authentication', () => {
     expect(() => loadGatewayConfig({ ...idp, CIG_INTERNAL_SECRET: 'short' })).toThrow(/CIG_INTERNAL_SECRET: must be at least 32 characters/);
     // No issuer: no caller can be verified, so there is nothing to sign.
     expect(loadGatewayConfig({}).internalSecret).toBeUndefined();
+  });
+});
+
+describe('loadGatewayConfig: the response cache', () => {
+  it('reads TTL, subgraphs (lower-cased) and size, and shares CIG_REDIS_URL with the rate limit', () => {
+    expect(loadGatewayConfig({
+      CIG_GATEWAY_RESPONSE_CACHE_TTL_MS: '5000', CIG_GATEWAY_RESPONSE_CACHE_SUBGRAPHS: 'catalogue, Custom', CIG_GATEWAY_RESPONSE_CACHE_MAX_ENTRIES: '10',
+      CIG_REDIS_URL: 'redis://cache:6379',
+    }).responseCache).toEqual({ ttlMs: 5_000, subgraphs: ['catalogue', 'custom'], maxEntries: 10, redisUrl: 'redis://cache:6379' });
+    expect(loadGatewayConfig({ CIG_GATEWAY_RESPONSE_CACHE_TTL_MS: '0' }).responseCache.ttlMs).toBe(0);
+  });
+
+  it('refuses a negative TTL, a subgraph list of nothing but commas and a size of 0', () => {
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_RESPONSE_CACHE_TTL_MS: '-1' })).toThrow(/CIG_GATEWAY_RESPONSE_CACHE_TTL_MS/);
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_RESPONSE_CACHE_SUBGRAPHS: ' , ' })).toThrow(/CIG_GATEWAY_RESPONSE_CACHE_SUBGRAPHS: must name at least one subgraph/);
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_RESPONSE_CACHE_MAX_ENTRIES: '0' })).toThrow(/CIG_GATEWAY_RESPONSE_CACHE_MAX_ENTRIES/);
   });
 });
 

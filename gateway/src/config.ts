@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -10,6 +11,10 @@ export const DEFAULT_SUPERGRAPH_PATH = resolve(REPO_ROOT, 'schema/supergraph.gra
 
 /** `CIG_GATEWAY_SUBGRAPH_<NAME>_URL`: NAME is the subgraph name upper-cased (see toSubgraphEnvName). */
 const SUBGRAPH_URL_VARIABLE = /^CIG_GATEWAY_SUBGRAPH_([A-Z0-9_]+)_URL$/;
+/** `CIG_GATEWAY_SUBGRAPH_<NAME>_TIMEOUT_MS`: one subgraph's deadline, over CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS. */
+const SUBGRAPH_TIMEOUT_VARIABLE = /^CIG_GATEWAY_SUBGRAPH_([A-Z0-9_]+)_TIMEOUT_MS$/;
+/** Bounds of every subgraph deadline, the general one and each subgraph's. */
+const MAX_SUBGRAPH_TIMEOUT_MS = 600_000;
 
 export type GatewayEnvironment = 'development' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -76,6 +81,28 @@ export interface RateLimitConfig {
   readonly trustProxyHops: number;
 }
 
+/** How the gateway calls subgraphs (docs/gateway-resilience.md). */
+export interface SubgraphTransportConfig {
+  /** Most sockets open to one subgraph (CIG_GATEWAY_SUBGRAPH_CONNECTIONS). */
+  readonly connections: number;
+  /** Extra attempts of a query fetch after a connection failure or a 502/503/504 (CIG_GATEWAY_SUBGRAPH_RETRIES); 0 never retries. */
+  readonly retries: number;
+  /** Largest subgraph answer read (CIG_GATEWAY_SUBGRAPH_MAX_RESPONSE_BYTES). */
+  readonly maxResponseBytes: number;
+  /** Identical concurrent anonymous query fetches share one call (CIG_GATEWAY_SUBGRAPH_DEDUPLICATE). */
+  readonly deduplicate: boolean;
+  readonly circuit: {
+    /** How long an open circuit fails calls at once before a probe (CIG_GATEWAY_CIRCUIT_OPEN_MS). */
+    readonly openMs: number;
+    /** Share of failed calls in the window that opens it (CIG_GATEWAY_CIRCUIT_FAILURE_RATIO). */
+    readonly failureRatio: number;
+    /** Fewest calls in the window before it may open (CIG_GATEWAY_CIRCUIT_MINIMUM_CALLS). */
+    readonly minimumCalls: number;
+    /** Calls remembered (CIG_GATEWAY_CIRCUIT_WINDOW). */
+    readonly windowSize: number;
+  };
+}
+
 export interface GatewayConfig {
   readonly port: number;
   readonly host: string;
@@ -92,6 +119,10 @@ export interface GatewayConfig {
   readonly env: GatewayEnvironment;
   /** Deadline of one subgraph call, after which its part of the answer is an error. */
   readonly subgraphTimeoutMs: number;
+  /** Per-subgraph deadlines keyed by env NAME (CIG_GATEWAY_SUBGRAPH_<NAME>_TIMEOUT_MS); win over subgraphTimeoutMs. */
+  readonly subgraphTimeouts: Readonly<Record<string, number>>;
+  /** Connections, retries, circuit breakers and merging of subgraph calls (docs/gateway-resilience.md). */
+  readonly subgraphTransport: SubgraphTransportConfig;
   readonly logLevel: LogLevel;
   /** Base URL clients reach the gateway at (behind a proxy); default: the address it listens on. */
   readonly publicUrl?: string;
@@ -111,6 +142,74 @@ export interface GatewayConfig {
   readonly limits: OperationLimitsConfig;
   readonly rateLimit: RateLimitConfig;
   readonly metrics: MetricsConfig;
+  readonly persistedOperations: PersistedOperationsConfig;
+  readonly cluster: ClusterConfig;
+  readonly tracing: TracingConfig;
+  readonly responseCache: ResponseCacheConfig;
+}
+
+/** Caching of catalogue answers at the gateway (docs/response-cache.md). */
+export interface ResponseCacheConfig {
+  /** How long an answer is kept (CIG_GATEWAY_RESPONSE_CACHE_TTL_MS); 0 turns the cache off. */
+  readonly ttlMs: number;
+  /** Subgraphs whose public reads may be kept (CIG_GATEWAY_RESPONSE_CACHE_SUBGRAPHS); default the catalogue. */
+  readonly subgraphs: readonly string[];
+  /** Most answers the in-memory store holds, least recently used out first (CIG_GATEWAY_RESPONSE_CACHE_MAX_ENTRIES). */
+  readonly maxEntries: number;
+  /** Shared store in Redis (CIG_REDIS_URL, as for the rate limit); default: in this process's memory. */
+  readonly redisUrl?: string;
+}
+
+/** Cluster mode: several worker processes on one port (docs/operations.md, "Cluster mode"). */
+export interface ClusterConfig {
+  /**
+   * Worker processes serving the port (CIG_GATEWAY_WORKERS, a number or `auto` for
+   * os.availableParallelism()). 1: a single process and no primary, as before cluster mode.
+   */
+  readonly workers: number;
+  /**
+   * How long a stopping gateway waits for its server (each worker's, in cluster mode) to
+   * stop before it gives up and exits 1 (CIG_GATEWAY_SHUTDOWN_TIMEOUT_MS).
+   */
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Where OTLP traces go when no endpoint variable is set: a collector on this host (OTLP/HTTP's port). */
+export const DEFAULT_OTLP_TRACES_ENDPOINT = 'http://localhost:4318/v1/traces';
+/** The `service.name` of the gateway's spans unless OTEL_SERVICE_NAME names another. */
+export const DEFAULT_TRACING_SERVICE_NAME = 'cancer-imaging-gateway';
+
+/** OpenTelemetry tracing (docs/operations.md, "Tracing"); off unless CIG_GATEWAY_TRACING=otlp. */
+export type TracingConfig =
+  | { readonly exporter: 'off' }
+  | {
+      readonly exporter: 'otlp';
+      /** The full OTLP/HTTP traces URL spans are POSTed to (JSON). */
+      readonly endpoint: string;
+      readonly serviceName: string;
+    };
+
+/** Which operations the gateway runs: any (`open`) or only its persisted ones (`safelist`). */
+export type PersistedOperationsMode = 'open' | 'safelist';
+
+/** Persisted operations, APQ and the warm query-plan cache (docs/persisted-operations.md). */
+export interface PersistedOperationsConfig {
+  /**
+   * CIG_GATEWAY_PERSISTED_OPERATIONS: `open` (default) runs any operation; `safelist` runs
+   * only the persisted ones (the SDK's manifest, the gateway's own documents and
+   * `files`), sent by hash or as their exact text.
+   */
+  readonly mode: PersistedOperationsMode;
+  /**
+   * More manifests, `{ "<sha256>": "<text>" }` JSON files (CIG_GATEWAY_PERSISTED_OPERATIONS_FILES,
+   * comma-separated, relative to the working directory): how an operator admits a
+   * third-party client's or a notebook's operations in safelist mode.
+   */
+  readonly files: readonly string[];
+  /** Size bound of the in-memory cache of operations clients register with APQ (CIG_GATEWAY_APQ_CACHE_MIB). */
+  readonly apqCacheMiB: number;
+  /** Plan every persisted operation at start and after a supergraph reload (CIG_GATEWAY_PLAN_WARMUP); default on. */
+  readonly planWarmup: boolean;
 }
 
 /** Prometheus metrics at GET /metrics (docs/operations.md). */
@@ -172,6 +271,15 @@ const jwksUrl = httpUrl.refine((value) => {
   return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }, 'must be an https URL (http only on loopback)');
 
+/** `auto` (one worker per core) or a number of workers. */
+const workers = z.string().trim().toLowerCase().transform((value, ctx): number | 'auto' => {
+  if (value === 'auto') return 'auto';
+  const count = Number(value);
+  if (Number.isInteger(count) && count >= 1 && count <= 1_024) return count;
+  ctx.addIssue({ code: 'custom', message: 'must be auto or a number of workers (1-1024)' });
+  return z.NEVER;
+});
+
 const list = z.string().transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean));
 
 const envSchema = z.object({
@@ -180,7 +288,15 @@ const envSchema = z.object({
   CIG_GATEWAY_SUPERGRAPH: z.string().trim().min(1).optional(),
   CIG_GATEWAY_SUPERGRAPH_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
   CIG_GATEWAY_ENV: z.enum(['development', 'production']).optional(),
-  CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(10_000),
+  CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).max(MAX_SUBGRAPH_TIMEOUT_MS).default(10_000),
+  CIG_GATEWAY_SUBGRAPH_CONNECTIONS: positiveInt(10_000).default(32),
+  CIG_GATEWAY_SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
+  CIG_GATEWAY_SUBGRAPH_MAX_RESPONSE_BYTES: positiveInt(1_073_741_824).default(33_554_432),
+  CIG_GATEWAY_SUBGRAPH_DEDUPLICATE: flag.default(true),
+  CIG_GATEWAY_CIRCUIT_OPEN_MS: positiveInt(600_000).default(5_000),
+  CIG_GATEWAY_CIRCUIT_FAILURE_RATIO: z.coerce.number().gt(0).max(1).default(0.5),
+  CIG_GATEWAY_CIRCUIT_MINIMUM_CALLS: positiveInt(10_000).default(5),
+  CIG_GATEWAY_CIRCUIT_WINDOW: positiveInt(10_000).default(20),
   CIG_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CIG_GATEWAY_PUBLIC_URL: httpUrl.optional(),
   CIG_GATEWAY_EUCAIM_PROVIDER_NAME: z.string().trim().min(1).max(200).default(DEFAULT_EUCAIM_PROVIDER_NAME),
@@ -212,6 +328,25 @@ const envSchema = z.object({
   CIG_GATEWAY_TRUST_PROXY: trustProxy.optional(),
   CIG_GATEWAY_METRICS: flag.default(true),
   CIG_GATEWAY_METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  CIG_GATEWAY_RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
+  CIG_GATEWAY_RESPONSE_CACHE_SUBGRAPHS: list
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'each must be a subgraph name')).min(1, 'must name at least one subgraph (set CIG_GATEWAY_RESPONSE_CACHE_TTL_MS=0 to turn caching off)'))
+    .transform((names) => names.map((name) => name.toLowerCase()))
+    .default(['catalogue']),
+  CIG_GATEWAY_RESPONSE_CACHE_MAX_ENTRIES: positiveInt(10_000_000).default(5_000),
+  CIG_GATEWAY_PERSISTED_OPERATIONS: z.string().trim().toLowerCase().pipe(z.enum(['open', 'safelist'], 'must be open or safelist')).default('open'),
+  CIG_GATEWAY_PERSISTED_OPERATIONS_FILES: list.optional(),
+  CIG_GATEWAY_APQ_CACHE_MIB: positiveInt(1_024).default(16),
+  CIG_GATEWAY_PLAN_WARMUP: flag.default(true),
+  CIG_GATEWAY_WORKERS: workers.optional(),
+  CIG_GATEWAY_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  CIG_GATEWAY_TRACING: z.string().trim().toLowerCase().pipe(z.enum(['off', 'otlp'], 'must be off or otlp')).default('off'),
+  CIG_GATEWAY_TRACING_ENDPOINT: z.string().optional(),
+  // The standard OpenTelemetry variables are only checked when tracing is on (resolveTracing):
+  // one set in the environment for another program must not stop a gateway that does not trace.
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
+  OTEL_SERVICE_NAME: z.string().optional(),
 });
 
 /**
@@ -231,6 +366,8 @@ export interface LoadGatewayConfigOptions {
    * @default 'production'
    */
   readonly defaultEnvironment?: GatewayEnvironment;
+  /** What CIG_GATEWAY_WORKERS=auto means; injected for tests. @default os.availableParallelism */
+  readonly availableParallelism?: () => number;
 }
 
 /**
@@ -274,9 +411,19 @@ export function loadGatewayConfig(
     else issues.push(`${key}: must be an http(s) URL`);
   }
 
+  const subgraphTimeouts: Record<string, number> = {};
+  for (const [key, value] of Object.entries(present)) {
+    const match = SUBGRAPH_TIMEOUT_VARIABLE.exec(key);
+    if (!match?.[1]) continue;
+    const timeout = z.coerce.number().int().min(1).max(MAX_SUBGRAPH_TIMEOUT_MS).safeParse(value.trim());
+    if (timeout.success) subgraphTimeouts[match[1]] = timeout.data;
+    else issues.push(`${key}: must be a number of milliseconds (1-${MAX_SUBGRAPH_TIMEOUT_MS})`);
+  }
+
   const values = parsed.success ? parsed.data : undefined;
   const environment = values ? resolveGatewayEnvironment(values.CIG_GATEWAY_ENV, values.NODE_ENV, options.defaultEnvironment) : 'production';
   if (values) issues.push(...checkAuthCombination(values, environment));
+  const tracing: TracingConfig = values ? resolveTracing(values, issues) : { exporter: 'off' };
 
   if (!values || issues.length > 0) {
     throw new Error(`Invalid gateway configuration:\n  ${issues.join('\n  ')}`);
@@ -295,6 +442,19 @@ export function loadGatewayConfig(
     subgraphUrls,
     env: environment,
     subgraphTimeoutMs: values.CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS,
+    subgraphTimeouts,
+    subgraphTransport: {
+      connections: values.CIG_GATEWAY_SUBGRAPH_CONNECTIONS,
+      retries: values.CIG_GATEWAY_SUBGRAPH_RETRIES,
+      maxResponseBytes: values.CIG_GATEWAY_SUBGRAPH_MAX_RESPONSE_BYTES,
+      deduplicate: values.CIG_GATEWAY_SUBGRAPH_DEDUPLICATE,
+      circuit: {
+        openMs: values.CIG_GATEWAY_CIRCUIT_OPEN_MS,
+        failureRatio: values.CIG_GATEWAY_CIRCUIT_FAILURE_RATIO,
+        minimumCalls: values.CIG_GATEWAY_CIRCUIT_MINIMUM_CALLS,
+        windowSize: values.CIG_GATEWAY_CIRCUIT_WINDOW,
+      },
+    },
     logLevel: values.CIG_LOG_LEVEL,
     ...(values.CIG_GATEWAY_PUBLIC_URL && { publicUrl: values.CIG_GATEWAY_PUBLIC_URL.replace(/\/+$/, '') }),
     eucaimProviderName: values.CIG_GATEWAY_EUCAIM_PROVIDER_NAME,
@@ -338,7 +498,51 @@ export function loadGatewayConfig(
       enabled: values.CIG_GATEWAY_METRICS,
       ...(values.CIG_GATEWAY_METRICS_TOKEN !== undefined && { token: values.CIG_GATEWAY_METRICS_TOKEN }),
     },
+    responseCache: {
+      ttlMs: values.CIG_GATEWAY_RESPONSE_CACHE_TTL_MS,
+      subgraphs: values.CIG_GATEWAY_RESPONSE_CACHE_SUBGRAPHS,
+      maxEntries: values.CIG_GATEWAY_RESPONSE_CACHE_MAX_ENTRIES,
+      ...(values.CIG_REDIS_URL !== undefined && { redisUrl: values.CIG_REDIS_URL }),
+    },
+    persistedOperations: {
+      mode: values.CIG_GATEWAY_PERSISTED_OPERATIONS,
+      files: (values.CIG_GATEWAY_PERSISTED_OPERATIONS_FILES ?? []).map((file) => resolvePath(file, options.cwd)),
+      apqCacheMiB: values.CIG_GATEWAY_APQ_CACHE_MIB,
+      planWarmup: values.CIG_GATEWAY_PLAN_WARMUP,
+    },
+    cluster: {
+      workers: values.CIG_GATEWAY_WORKERS === 'auto' ? Math.max(1, (options.availableParallelism ?? availableParallelism)()) : (values.CIG_GATEWAY_WORKERS ?? 1),
+      shutdownTimeoutMs: values.CIG_GATEWAY_SHUTDOWN_TIMEOUT_MS,
+    },
+    tracing,
   };
+}
+
+/**
+ * The traces endpoint, most specific first: CIG_GATEWAY_TRACING_ENDPOINT, then the standard
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (a full URL), then OTEL_EXPORTER_OTLP_ENDPOINT (a base
+ * URL, to which the OTLP/HTTP specification appends v1/traces). Pushes an issue for an
+ * endpoint that is not an http(s) URL.
+ */
+function resolveTracing(values: ParsedEnv, issues: string[]): TracingConfig {
+  if (values.CIG_GATEWAY_TRACING === 'off') return { exporter: 'off' };
+  const candidates: Array<[string, string | undefined, (url: string) => string]> = [
+    ['CIG_GATEWAY_TRACING_ENDPOINT', values.CIG_GATEWAY_TRACING_ENDPOINT, (url) => url],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', values.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, (url) => url],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', values.OTEL_EXPORTER_OTLP_ENDPOINT, (url) => `${url.replace(/\/+$/, '')}/v1/traces`],
+  ];
+  let endpoint = DEFAULT_OTLP_TRACES_ENDPOINT;
+  for (const [name, value, toEndpoint] of candidates) {
+    if (value === undefined) continue;
+    const url = httpUrl.safeParse(value.trim());
+    if (!url.success) {
+      issues.push(`${name}: must be an http(s) URL (CIG_GATEWAY_TRACING=otlp sends spans there)`);
+      return { exporter: 'off' };
+    }
+    endpoint = toEndpoint(url.data);
+    break;
+  }
+  return { exporter: 'otlp', endpoint, serviceName: values.OTEL_SERVICE_NAME?.trim() || DEFAULT_TRACING_SERVICE_NAME };
 }
 
 function resolvePath(path: string, cwd: string | undefined): string {

@@ -31,7 +31,14 @@ import { createRedisWindowCounter } from './rate-limit/redis-counter.js';
 import type { WindowCounter } from './rate-limit/window-counter.js';
 import { checkReadiness } from './readiness.js';
 import { createRequestGuard, type RequestGuard } from './request-guard.js';
+import { loadPersistedOperations } from './persisted-operations/persisted-operations.js';
+import { createPersistedQueryCache } from './persisted-operations/persisted-query-cache.js';
+import { useOperationSafelist } from './persisted-operations/use-operation-safelist.js';
+import { createPlanWarmup, type PlanWarmup } from './plan-warmup.js';
+import { createResponseCache, type ResponseCache } from './response-cache/response-cache.js';
+import type { SubgraphResponseCache } from './response-cache/types.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { createSubgraphTransport, type SubgraphCall, type SubgraphTransport } from './subgraph-transport/subgraph-transport.js';
 import type { SubgraphEndpoint } from './supergraph.js';
 import { createSupergraphSource, type SupergraphReload, type SupergraphSource } from './supergraph-reload.js';
 
@@ -50,8 +57,32 @@ export interface CreateGatewayOptions {
    * `config.supergraphPollMs`, 0 = never). @default true when the SDL is read from that file
    */
   readonly watchSupergraph?: boolean;
-  /** The fetch every subgraph call goes through; tests wrap it to count or record calls. @default globalThis.fetch */
-  readonly subgraphFetch?: typeof globalThis.fetch;
+  /**
+   * Told every attempt that goes to a subgraph over the network (retries included; not
+   * cache hits, merged fetches or fetches refused by an open circuit). Tests count and
+   * inspect calls with it.
+   */
+  readonly onSubgraphCall?: (call: SubgraphCall) => void;
+  /**
+   * Asked before every subgraph query fetch and offered the answers (response-cache/types.ts).
+   * Given: the gateway uses it and does not close it (whoever made it does). @default the
+   * cache `config.responseCache` describes (none when its TTL is 0), which the gateway owns
+   */
+  readonly responseCache?: SubgraphResponseCache;
+  /**
+   * Where /metrics gets its text. A cluster worker passes its link to the primary, which
+   * answers with every worker's metrics merged (cluster/worker-link.ts). @default this
+   * process's own registry
+   */
+  readonly metricsSource?: MetricsSource;
+}
+
+/** What /metrics serves, when not this process's registry alone. */
+export interface MetricsSource {
+  /** Given this process's own exposition at start (when metrics are on). */
+  attach(local: () => string): void;
+  /** The text to serve; a rejection (no answer in time) is answered 503. */
+  render(): Promise<string>;
 }
 
 export interface Gateway {
@@ -64,7 +95,8 @@ export interface Gateway {
   /**
    * Swaps in a recomposed supergraph without a restart, as a change of the watched file
    * does: requests already running finish on the previous one. An SDL that cannot be used
-   * is refused (status `rejected`, logged) and the previous supergraph stays.
+   * is refused (status `rejected`, logged) and the previous supergraph stays. Resolves once
+   * the persisted operations are planned against the new one (CIG_GATEWAY_PLAN_WARMUP).
    */
   reloadSupergraph(supergraphSdl: string): Promise<SupergraphReload>;
 }
@@ -75,7 +107,11 @@ interface Running {
   readonly url: string;
   readonly counter?: WindowCounter;
   readonly supergraph: SupergraphSource;
+  readonly transport: SubgraphTransport;
+  /** The response cache the gateway made (and closes); absent when off or given by the creator. */
+  readonly responseCache?: ResponseCache;
   readonly metrics?: GatewayMetrics;
+  readonly warmup?: PlanWarmup;
 }
 
 /** Logs a recurring failure at most once per interval, so an outage does not flood the log. */
@@ -170,7 +206,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
    * GET /metrics: Prometheus text. Answered before the request guard, so a scraper is never
    * rate-limited and needs no caller token; CIG_GATEWAY_METRICS_TOKEN, when set, is required instead.
    */
-  function handleMetrics(req: IncomingMessage, res: ServerResponse, metrics: GatewayMetrics): void {
+  async function handleMetrics(req: IncomingMessage, res: ServerResponse, metrics: GatewayMetrics): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, graphQLErrorBody('Use GET.', 'BAD_REQUEST'), { allow: 'GET, HEAD' });
       return;
@@ -183,7 +219,15 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       });
       return;
     }
-    const body = metrics.render();
+    let body: string;
+    try {
+      body = options.metricsSource ? await options.metricsSource.render() : metrics.render();
+    } catch (error) {
+      logger.warn({ err: error }, 'metrics unavailable');
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '1' });
+      res.end(req.method === 'HEAD' ? undefined : 'Metrics are unavailable right now.\n');
+      return;
+    }
     res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
@@ -229,7 +273,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
           }
           if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' }, { 'cache-control': 'no-store' });
           if (url.pathname === '/readyz') return await handleReadiness(res, endpoints(), requestContext);
-          if (metrics && url.pathname === '/metrics') return handleMetrics(req, res, metrics);
+          if (metrics && url.pathname === '/metrics') return await handleMetrics(req, res, metrics);
           if (graphiql && (await graphiql.handle(req, res, url))) return;
           // Everything below runs operations or serves data: authenticate and rate-limit first.
           const context = await guard(req, res, requestContext);
@@ -309,27 +353,59 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
     });
     await graphiql?.prepare();
     if (config.graphiql && !config.introspection) logger.warn('GraphiQL is on but introspection is off: GraphiQL will not load the schema');
+    // The SDK's manifest, the gateway's own documents and the operator's manifests: what APQ
+    // knows from the first request, what safelist mode admits and what is planned at start.
+    const persisted = await loadPersistedOperations(config.persistedOperations.files);
+    const safelist = config.persistedOperations.mode === 'safelist';
+    if (config.graphiql && safelist) logger.warn('GraphiQL is on in safelist mode: it can load the schema but run only persisted operations');
+    const warmup = config.persistedOperations.planWarmup ? createPlanWarmup({ operations: persisted, logger }) : undefined;
 
     const security = await prepareSecurity();
     const metrics = config.metrics.enabled ? createGatewayMetrics() : undefined;
+    // One for the gateway's life, not per supergraph: a reload keeps warm sockets, open circuits and budgets.
+    const { circuit, connections, retries, maxResponseBytes, deduplicate } = config.subgraphTransport;
+    const transport = createSubgraphTransport({
+      connections,
+      retries,
+      maxResponseBytes,
+      circuit,
+      logger,
+      ...(metrics && { metrics }),
+      ...(options.onSubgraphCall && { onCall: options.onSubgraphCall }),
+    });
+    if (metrics) options.metricsSource?.attach(() => metrics.render());
+    const ownCache = options.responseCache === undefined ? createResponseCache(config.responseCache, logger.child({ component: 'response-cache' })) : undefined;
+    const responseCache = options.responseCache ?? ownCache;
     const apolloLogger = toApolloLogger(logger.child({ component: 'apollo' }));
     const gateway = new ApolloGateway({
       // The function form, so a recomposed supergraph can be swapped in without a restart.
       supergraphSdl: supergraph.hook,
       logger: apolloLogger,
+      // Apollo's spans (when tracing is on) carry operation names and types only: never the
+      // document (it may hold literal identifiers), and no exception messages or stacks.
+      // Apollo never puts variables on spans. These are its defaults, pinned here.
+      telemetry: { includeDocument: false, recordExceptions: false },
+      // Ends the plan warm-up's own requests once planned (plan-warmup.ts); others run on.
+      ...(warmup && { experimental_didResolveQueryPlan: warmup.didResolveQueryPlan }),
       buildService: ({ name, url }) =>
         new SubgraphDataSource({
           name,
           url: url ?? '',
           urlOverrides: config.subgraphUrls,
           timeoutMs: config.subgraphTimeoutMs,
+          timeoutOverrides: config.subgraphTimeouts,
+          transport,
+          deduplicate,
           logger,
           publicUrl: () => config.publicUrl ?? running?.url.replace(/\/graphql$/, ''),
           ...(security.signCaller && { signCaller: security.signCaller }),
-          ...(options.subgraphFetch && { fetch: options.subgraphFetch }),
+          ...(responseCache && { responseCache }),
           ...(metrics && { metrics }),
         }),
     });
+    // A new supergraph may route the same fetch elsewhere or change its answer: start afresh.
+    // (The first load finds it empty.)
+    if (ownCache) gateway.onSchemaLoadOrUpdate(() => void ownCache.invalidateAll());
     const apollo = new ApolloServer<GatewayContext>({
       gateway,
       logger: apolloLogger,
@@ -339,6 +415,12 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       // Refuses simple requests (GET, or a text/plain, form or multipart POST) without a
       // preflight header: a page on another site cannot make a browser run an operation.
       csrfPrevention: true,
+      // APQ over a cache seeded with the persisted operations: their hash alone works from the
+      // first request on every process; other registrations live in a bounded LRU.
+      persistedQueries: {
+        cache: createPersistedQueryCache({ operations: persisted, maxBytes: config.persistedOperations.apqCacheMiB * 2 ** 20 }),
+        ttl: null,
+      },
       // graphql-js stops lexing at the token limit, so a huge document is cheap to refuse.
       parseOptions: parseOptionsFor(config.limits),
       // main.ts owns the signals; Apollo's own handler would re-raise SIGTERM mid-shutdown.
@@ -350,13 +432,19 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
         useRequestId(),
         useErrorMasking({ development }),
         useInputErrors(),
+        // Before the limits: an operation that may not run at all is refused as such.
+        ...(safelist ? [useOperationSafelist({ operations: persisted })] : []),
         useOperationLimits({ ...config.limits, listSize: config.limits.costListSize }),
         ...(metrics ? [metrics.plugin()] : []),
       ],
     });
     try {
       await apollo.start();
+      // Before the gateway listens: the persisted operations' first requests find their plans.
+      await warmup?.start(gateway);
     } catch (error) {
+      await transport.close();
+      await ownCache?.close();
       metrics?.close();
       await security.counter?.close();
       throw error;
@@ -380,6 +468,8 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       });
     } catch (error) {
       await apollo.stop();
+      await transport.close();
+      await ownCache?.close();
       metrics?.close();
       await security.counter?.close();
       throw error;
@@ -387,7 +477,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
     const { port, address } = server.address() as AddressInfo;
     const host = address.includes(':') ? `[${address}]` : address;
     const url = `http://${host}:${port}${GRAPHQL_PATH}`;
-    running = { server, apollo, url, supergraph, ...(security.counter && { counter: security.counter }), ...(metrics && { metrics }) };
+    running = { server, apollo, url, supergraph, transport, ...(ownCache && { responseCache: ownCache }), ...(security.counter && { counter: security.counter }), ...(metrics && { metrics }), ...(warmup && { warmup }) };
     logger.info(
       {
         url,
@@ -397,6 +487,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
         introspection: config.introspection,
         graphiql: config.graphiql,
         metrics: config.metrics.enabled ? (config.metrics.token ? 'token' : 'open') : 'off',
+        persistedOperations: { mode: config.persistedOperations.mode, operations: persisted.size, planWarmup: config.persistedOperations.planWarmup },
         rateLimit: config.rateLimit.limit > 0 ? { limit: config.rateLimit.limit, windowSeconds: config.rateLimit.windowSeconds, store: config.rateLimit.redisUrl ? 'redis' : 'memory' } : 'off',
       },
       'gateway listening',
@@ -421,11 +512,15 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       const current = running;
       running = undefined;
       if (!current) return;
+      current.warmup?.stop();
       await new Promise<void>((resolve) => {
         current.server.close(() => resolve());
         current.server.closeAllConnections();
       });
       await current.apollo.stop();
+      // After Apollo: no operation is left to wait on a subgraph answer.
+      await current.transport.close();
+      await current.responseCache?.close();
       await current.counter?.close();
       current.metrics?.close();
       logger.info('gateway stopped');
@@ -436,7 +531,10 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
     },
     async reloadSupergraph(supergraphSdl) {
       if (!running) return { status: 'rejected', reason: 'The gateway is not started.' };
-      return running.supergraph.reload(supergraphSdl, 'reloadSupergraph()');
+      const reload = running.supergraph.reload(supergraphSdl, 'reloadSupergraph()');
+      // Resolves once the new supergraph's plans are warm, as the first start() does.
+      if (reload.status === 'updated') await running.warmup?.idle();
+      return reload;
     },
   };
 }
