@@ -16,9 +16,9 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function post(agent: Agent, url: URL, body: string): Promise<{ status: number; body: string }> {
+function post(agent: Agent, url: URL, body: string, headers: Readonly<Record<string, string>>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -42,16 +42,31 @@ export async function runLoad(options: {
   seconds: number;
   warmupSeconds?: number;
   isOk?: (body: string) => boolean;
+  /**
+   * Request headers (e.g. authorization), or a function asked before each request for
+   * headers that change during a run (a short-lived signed header).
+   */
+  headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
+  /**
+   * The body of the n-th request (0, 1, ... across all clients, warm-up included) instead
+   * of `body` every time: distinct requests, which a gateway cannot merge or cache.
+   */
+  bodyOf?: (n: number) => unknown;
 }): Promise<LoadResult> {
   const url = new URL(options.url);
-  const payload = JSON.stringify(options.body);
+  const fixed = JSON.stringify(options.body);
+  let sent = 0;
+  const { bodyOf } = options;
+  const nextPayload = bodyOf ? () => JSON.stringify(bodyOf(sent++)) : () => fixed;
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const isOk = options.isOk ?? ((body: string) => body.includes('"data"') && !body.includes('"errors"'));
+  const given = options.headers ?? {};
+  const headersNow = typeof given === 'function' ? given : () => given;
   const loop = async (until: number, latencies: number[] | null, counts: { failures: number }) => {
     while (performance.now() < until) {
       const started = performance.now();
       try {
-        const response = await post(agent, url, payload);
+        const response = await post(agent, url, nextPayload(), headersNow());
         if (response.status !== 200 || !isOk(response.body)) counts.failures++;
       } catch {
         counts.failures++;
