@@ -14,6 +14,17 @@ export interface ServiceSpec {
   readonly readyTimeoutMs?: number;
   /** Where its output goes: inherit (npm start) or a collector (tests). */
   readonly output?: 'inherit' | ((line: string) => void);
+  /**
+   * Run the compiled module (`<package>/dist/…js`, from `npm run build`) with plain node, as
+   * production does, instead of the TypeScript source through tsx (which adds its own
+   * memory, about 30 MB, and start-up time). @default false
+   */
+  readonly built?: boolean;
+}
+
+/** `gateway/src/main.ts` → `gateway/dist/main.js`: where `npm run build` puts a package's entry. */
+export function builtEntryOf(entry: string): string {
+  return entry.replace(/(^|\/)src\//, '$1dist/').replace(/\.ts$/, '.js');
 }
 
 export interface RunningService {
@@ -41,7 +52,8 @@ async function waitUntilReady(url: string, timeoutMs: number, child: ChildProces
 
 /** Starts one service as a child Node process running its TypeScript main module. */
 export async function startService(spec: ServiceSpec): Promise<RunningService> {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', repoPath(spec.entry)], {
+  const args = spec.built ? [repoPath(builtEntryOf(spec.entry))] : ['--conditions=development', '--import', 'tsx', repoPath(spec.entry)];
+  const child = spawn(process.execPath, args, {
     cwd: repoPath('.'),
     env: { ...process.env, ...spec.env },
     stdio: spec.output === 'inherit' || spec.output === undefined ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
