@@ -64,6 +64,7 @@ describe('APQ in open mode (the default)', () => {
     const before = graph.subgraphCalls.length;
     const answer = await post(graph.url, { query: AD_HOC, extensions: byHash(PROVIDERS) });
     expect(answer.status).toBe(400);
+    expect(codeOf(answer)).toBe('BAD_REQUEST');
     expect(answer.body.data).toBeUndefined();
     expect(graph.subgraphCalls.length).toBe(before);
   });

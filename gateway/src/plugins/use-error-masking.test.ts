@@ -12,6 +12,13 @@ describe('createErrorFormatter in production', () => {
     expect(production({ message: 'boom' }, null)).toEqual({ message: 'Internal error.', extensions: { code: 'INTERNAL' } });
   });
 
+  it("codes Apollo's uncoded APQ hash mismatch as the client's BAD_REQUEST, keeping its message", () => {
+    expect(production({ message: 'provided sha does not match query' }, null)).toEqual({
+      message: 'provided sha does not match query',
+      extensions: { code: 'BAD_REQUEST' },
+    });
+  });
+
   it('keeps catalogued messages without internal addresses and only allow-listed extensions', () => {
     expect(
       production(

@@ -61,6 +61,15 @@ function subgraphOf(extensions: Readonly<Record<string, unknown>> | undefined): 
 }
 
 /**
+ * Client errors Apollo Server raises without a code, by their exact message: they are the
+ * client's fault, so they keep their message under a client code instead of becoming INTERNAL.
+ */
+const UNCODED_CLIENT_ERRORS: ReadonlyMap<string, string> = new Map([
+  // APQ: the document sent with a hash is not that hash's document.
+  ['provided sha does not match query', 'BAD_REQUEST'],
+]);
+
+/**
  * Apollo Server's `formatError`: every error leaves with a catalogued `extensions.code`;
  * outside development unknown errors become "Internal error." (code INTERNAL), safe
  * messages lose internal URLs, and only allow-listed extensions remain (the originating
@@ -76,7 +85,7 @@ export function createErrorFormatter(
 
   return (formatted) => {
     const extensions = formatted.extensions;
-    const originalCode = codeOf(extensions);
+    const originalCode = codeOf(extensions) ?? UNCODED_CLIENT_ERRORS.get(formatted.message);
     const safe = originalCode !== undefined && safeCodes.has(originalCode);
     const code = safe ? originalCode : INTERNAL_CODE;
     const subgraph = subgraphOf(extensions);
