@@ -11,7 +11,7 @@ const providers = await graph.providers();
 console.log(`Sites (${providers.length}):`);
 console.log(table([
   ['site', 'country', 'kind', 'status', 'name'],
-  ...providers.map((p) => [p.id, p.country, p.kind, `${p.status.status} ${p.status.latencyMs ?? '-'} ms`, p.name]),
+  ...providers.map((p) => [p.id, p.country, p.kind, p.status ? `${p.status.status} ${p.status.latencyMs ?? '-'} ms` : 'unavailable', p.name]),
 ]));
 
 const rows: string[][] = [];

@@ -13,7 +13,7 @@ describe('loadGatewayConfig', () => {
       subgraphTimeoutMs: 10_000,
       subgraphTimeouts: {},
       subgraphTransport: {
-        connections: 32,
+        connections: 256,
         retries: 1,
         maxResponseBytes: 33_554_432,
         deduplicate: true,

@@ -289,7 +289,7 @@ const envSchema = z.object({
   CIG_GATEWAY_SUPERGRAPH_POLL_MS: z.coerce.number().int().min(0).max(3_600_000).default(1_000),
   CIG_GATEWAY_ENV: z.enum(['development', 'production']).optional(),
   CIG_GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(1).max(MAX_SUBGRAPH_TIMEOUT_MS).default(10_000),
-  CIG_GATEWAY_SUBGRAPH_CONNECTIONS: positiveInt(10_000).default(32),
+  CIG_GATEWAY_SUBGRAPH_CONNECTIONS: positiveInt(10_000).default(256),
   CIG_GATEWAY_SUBGRAPH_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
   CIG_GATEWAY_SUBGRAPH_MAX_RESPONSE_BYTES: positiveInt(1_073_741_824).default(33_554_432),
   CIG_GATEWAY_SUBGRAPH_DEDUPLICATE: flag.default(true),

@@ -23,6 +23,7 @@ import { PROMETHEUS_CONTENT_TYPE } from '@cancer-imaging/provider-kit';
 import { HttpError, graphQLErrorBody, readBody, sendJson, toHeaderMap, writeGraphQLResponse } from './http.js';
 import { createErrorFormatter, useErrorMasking } from './plugins/use-error-masking.js';
 import { useInputErrors } from './plugins/use-input-errors.js';
+import { useOperationResolution } from './plugins/use-operation-resolution.js';
 import { parseOptionsFor, useOperationLimits } from './plugins/use-operation-limits.js';
 import { createRequestContext, DEFAULT_REQUEST_ID_HEADER, useRequestId } from './plugins/use-request-id.js';
 import { createMemoryWindowCounter } from './rate-limit/memory-counter.js';
@@ -432,6 +433,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
         useRequestId(),
         useErrorMasking({ development }),
         useInputErrors(),
+        useOperationResolution(),
         // Before the limits: an operation that may not run at all is refused as such.
         ...(safelist ? [useOperationSafelist({ operations: persisted })] : []),
         useOperationLimits({ ...config.limits, listSize: config.limits.costListSize }),

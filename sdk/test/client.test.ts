@@ -37,7 +37,7 @@ describe('the SDK against a live graph: discovery and search', () => {
     for (const provider of providers) {
       expect(provider.kind).toBe('custom');
       expect(provider.country).toMatch(/^[A-Z]{2}$/);
-      expect(provider.status.status).toBe('OK');
+      expect(provider.status?.status).toBe('OK');
     }
     const one = await client.provider(providers[0]!.id);
     expect(one?.datasets.length).toBeGreaterThan(0);

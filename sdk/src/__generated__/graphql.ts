@@ -359,7 +359,7 @@ export type CustomProvider = Provider & {
   kind: Scalars['String']['output'];
   /** Human-readable name of the site. */
   name: Scalars['String']['output'];
-  status: ProviderStatus;
+  status: Maybe<ProviderStatus>;
 };
 
 
@@ -712,7 +712,8 @@ export type Provider = {
   kind: Scalars['String']['output'];
   /** Human-readable name of the site. */
   name: Scalars['String']['output'];
-  status: ProviderStatus;
+  /** Live status of the site; null only when its kind is unreachable (the error says which), so the rest of the answer still comes. */
+  status: Maybe<ProviderStatus>;
 };
 
 
@@ -1192,12 +1193,12 @@ export type ProviderQueryVariables = Exact<{
 }>;
 
 
-export type ProviderQuery = { provider: { id: string, name: string, country: string, kind: string, status: { status: SiteStatus, latencyMs: number | null, apiVersion: string | null, exactCriteria: Array<string>, message: string | null }, datasets: Array<{ id: string, title: string, description: string, cancerTypes: Array<CancerType>, modalities: Array<Modality>, bodyParts: Array<BodyPart>, accessRights: AccessRights, subjectCount: number | null, studyCount: number | null, seriesCount: number | null, provider: { id: string, name: string, country: string } }> } | null };
+export type ProviderQuery = { provider: { id: string, name: string, country: string, kind: string, status: { status: SiteStatus, latencyMs: number | null, apiVersion: string | null, exactCriteria: Array<string>, message: string | null } | null, datasets: Array<{ id: string, title: string, description: string, cancerTypes: Array<CancerType>, modalities: Array<Modality>, bodyParts: Array<BodyPart>, accessRights: AccessRights, subjectCount: number | null, studyCount: number | null, seriesCount: number | null, provider: { id: string, name: string, country: string } }> } | null };
 
 export type ProvidersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ProvidersQuery = { providers: Array<{ id: string, name: string, country: string, kind: string, status: { status: SiteStatus, latencyMs: number | null, apiVersion: string | null, exactCriteria: Array<string> } }> };
+export type ProvidersQuery = { providers: Array<{ id: string, name: string, country: string, kind: string, status: { status: SiteStatus, latencyMs: number | null, apiVersion: string | null, exactCriteria: Array<string> } | null }> };
 
 export type DatasetSubjectsQueryVariables = Exact<{
   datasetId: Scalars['ID']['input'];

@@ -32,7 +32,7 @@ export function buildProviderTypeDefs(kind: string, extraTypeDefs = ''): string 
 """A ${kind} site. Registry fields (name, country, ...) are resolved by the catalogue."""
 type ${t.provider} implements Provider @key(fields: "id") {
   id: ID!
-  status: ProviderStatus!
+  status: ProviderStatus
   cohort(criteria: CohortCriteria!, deadlineMs: Int): ProviderCohort
 }
 
