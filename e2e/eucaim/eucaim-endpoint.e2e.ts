@@ -20,7 +20,9 @@ let db: Database.Database;
 
 beforeAll(async () => {
   registry = await loadRegistry(repoPath('config/demo/registry.yaml'));
-  graph = await startInProcessGraph({ gatewayEnv: { CIG_GATEWAY_EUCAIM_PROVIDER_NAME: PROVIDER_NAME } });
+  // Response cache off: every search asks the catalogue, so the last test sees it stopped at
+  // once instead of a provider list kept for up to the cache's TTL (tested on its own).
+  graph = await startInProcessGraph({ gatewayEnv: { CIG_GATEWAY_EUCAIM_PROVIDER_NAME: PROVIDER_NAME, CIG_GATEWAY_RESPONSE_CACHE_TTL_MS: '0' } });
   base = graph.url.replace(/\/graphql$/, '');
   db = new Database(await ensureDemoIndex({ registry }), { readonly: true });
 }, 180_000);

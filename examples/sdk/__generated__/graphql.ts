@@ -359,7 +359,7 @@ export type CustomProvider = Provider & {
   kind: Scalars['String']['output'];
   /** Human-readable name of the site. */
   name: Scalars['String']['output'];
-  status: ProviderStatus;
+  status?: Maybe<ProviderStatus>;
 };
 
 
@@ -712,7 +712,8 @@ export type Provider = {
   kind: Scalars['String']['output'];
   /** Human-readable name of the site. */
   name: Scalars['String']['output'];
-  status: ProviderStatus;
+  /** Live status of the site; null only when its kind is unreachable (the error says which), so the rest of the answer still comes. */
+  status?: Maybe<ProviderStatus>;
 };
 
 

@@ -13,10 +13,12 @@ describe('createErrorFormatter in production', () => {
   });
 
   it("codes Apollo's uncoded APQ hash mismatch as the client's BAD_REQUEST, keeping its message", () => {
-    expect(production({ message: 'provided sha does not match query' }, null)).toEqual({
-      message: 'provided sha does not match query',
-      extensions: { code: 'BAD_REQUEST' },
-    });
+    for (const extensions of [undefined, { code: 'INTERNAL_SERVER_ERROR' }]) {
+      expect(production({ message: 'provided sha does not match query', ...(extensions && { extensions }) }, null)).toEqual({
+        message: 'provided sha does not match query',
+        extensions: { code: 'BAD_REQUEST' },
+      });
+    }
   });
 
   it('keeps catalogued messages without internal addresses and only allow-listed extensions', () => {

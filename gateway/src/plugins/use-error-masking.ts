@@ -85,7 +85,9 @@ export function createErrorFormatter(
 
   return (formatted) => {
     const extensions = formatted.extensions;
-    const originalCode = codeOf(extensions) ?? UNCODED_CLIENT_ERRORS.get(formatted.message);
+    // Apollo gives an uncoded error INTERNAL_SERVER_ERROR before formatError sees it.
+    const given = codeOf(extensions);
+    const originalCode = (given === undefined || given === 'INTERNAL_SERVER_ERROR' ? UNCODED_CLIENT_ERRORS.get(formatted.message) : undefined) ?? given;
     const safe = originalCode !== undefined && safeCodes.has(originalCode);
     const code = safe ? originalCode : INTERNAL_CODE;
     const subgraph = subgraphOf(extensions);
