@@ -35,6 +35,7 @@ import { loadSdkOperations, toEntitiesOperation } from './lib/sdk-operations.js'
 // would be deployed behind something that did the verification. So Hive does less work per
 // browsing request than ours.
 // Usage: npm run bench:gateway -- [--duration 10] [--clients 16] [--warmup 3] [--rss-seconds 60] [--identical]
+// (CIG_BENCH_GATEWAY_NODE_OPTIONS: node options for our gateway alone, e.g. to profile it.)
 
 const USAGE = 'Usage: npm run bench:gateway -- [--duration 10] [--clients 16] [--warmup 3] [--rss-seconds 60] [--identical]';
 const { values } = parseArgs({
@@ -93,6 +94,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /** Resident set (and its peak) of a process from /proc, in MB; undefined off Linux. */
+/** How docs/operations.md runs the gateway in production (the cluster primary gives its workers the same). */
+const HEAP_LIMIT_OPTION = '--max-old-space-size=256';
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); undefined elsewhere. */
+async function cpuMs(pid: number): Promise<number | undefined> {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: 100 on Linux for every architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 async function residentMb(pid: number): Promise<{ rss: number; peak: number } | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -150,14 +168,23 @@ try {
   const specs = demoGraphServices({ registry: repoPath('config/demo/registry.yaml'), ports, env: production });
   // Our gateway runs compiled, with plain node, as in production (tsx would add its own
   // memory to the resident set measured below); the subgraphs run from source.
-  for (const spec of specs) running.push(await startService({ ...spec, output: collect(spec.name), built: spec.name === 'gateway' }));
+  // Our gateway as docs/operations.md says to run it in production: with a V8 heap limit
+  // (CIG_GATEWAY_HEAP_MB's default). CIG_BENCH_GATEWAY_NODE_OPTIONS replaces these options,
+  // e.g. to see V8's own default ('') or to load a profiler.
+  const gatewayNodeOptions = process.env['CIG_BENCH_GATEWAY_NODE_OPTIONS'] ?? HEAP_LIMIT_OPTION;
+  for (const spec of specs) {
+    const ours = spec.name === 'gateway';
+    const env = ours ? { ...spec.env, NODE_OPTIONS: gatewayNodeOptions } : spec.env;
+    running.push(await startService({ ...spec, env, output: collect(spec.name), built: ours }));
+  }
   const gateway = running.find((service) => service.name === 'gateway')!;
   const gatewayStarted = await residentMb(gateway.pid);
   const catalogueUrl = `http://127.0.0.1:${ports.catalogue}/graphql`;
   const customUrl = `http://127.0.0.1:${ports.custom}/graphql`;
   const hive = await startService({
     name: 'hive', entry: 'bench/lib/hive-gateway-process.ts', output: collect('hive'),
-    env: { NODE_ENV: 'production', CIG_HIVE_PORT: String(hivePort), CIG_HIVE_SUBGRAPH_URLS: JSON.stringify({ catalogue: catalogueUrl, custom: customUrl }) },
+    // The same heap limit as ours, so the two resident sets compare.
+    env: { NODE_ENV: 'production', NODE_OPTIONS: HEAP_LIMIT_OPTION, CIG_HIVE_PORT: String(hivePort), CIG_HIVE_SUBGRAPH_URLS: JSON.stringify({ catalogue: catalogueUrl, custom: customUrl }) },
     readyUrl: `http://127.0.0.1:${hivePort}/readiness`,
   });
   running.push(hive);
@@ -255,12 +282,25 @@ try {
 
   console.log(`our gateway vs Hive Gateway (@graphql-hive/gateway-runtime) vs the custom subgraph directly; ${clients} concurrent clients, `
     + `${seconds} s each after ${warmupSeconds} s of warm-up, ${identical ? 'one identical request throughout' : 'every request distinct'}, `
-    + `on ${cpus().length} cores (Node ${process.version})\n`);
-  const measure = (label: string, target: string, bodyOf: (n: number) => unknown, options: Partial<Parameters<typeof runLoad>[0]> = {}) =>
-    runLoad({ label, url: target, body: bodyOf(0), bodyOf, concurrency: clients, seconds, warmupSeconds, ...options }).then((result) => {
-      console.log(formatResult(result));
-      return result;
+    + `on ${cpus().length} cores (Node ${process.version}); our gateway runs with NODE_OPTIONS='${gatewayNodeOptions}', Hive with '${HEAP_LIMIT_OPTION}'\n`);
+  // The CPU the answering process spends per request: what a gateway costs whatever the
+  // subgraph behind it can take (on 2 cores they share the CPU, so throughput alone mixes both).
+  const custom = running.find((service) => service.name === 'custom')!;
+  const cpuPerRequest = new Map<LoadResult, number>();
+  const measure = async (label: string, target: string, bodyOf: (n: number) => unknown, options: Partial<Parameters<typeof runLoad>[0]> = {}) => {
+    const pid = target === url.ours ? gateway.pid : target === url.hive ? hive.pid : custom.pid;
+    let startCpu: number | undefined;
+    const result = await runLoad({
+      label, url: target, body: bodyOf(0), bodyOf, concurrency: clients, seconds, warmupSeconds, ...options,
+      // Counted from the end of the warm-up, as the requests are.
+      onMeasureStart: async () => { startCpu = await cpuMs(pid); },
     });
+    const endCpu = await cpuMs(pid);
+    const perRequest = startCpu !== undefined && endCpu !== undefined && result.requests > 0 ? (endCpu - startCpu) / result.requests : undefined;
+    if (perRequest !== undefined) cpuPerRequest.set(result, perRequest);
+    console.log(`${formatResult(result)}   CPU ${perRequest === undefined ? 'n/a' : `${perRequest.toFixed(2)} ms/request`}`);
+    return result;
+  };
   const results: Record<'a' | 'b', Record<'ours' | 'hive' | 'direct', LoadResult>> = {
     a: {
       ours: await measure('(a) nested: our gateway', url.ours, nested),
@@ -283,6 +323,11 @@ try {
     console.log(`${label}: ours/Hive throughput ${vsHive.toFixed(2)} (target ≥ ${TARGET_VS_HIVE}: ${verdict(vsHive >= TARGET_VS_HIVE)}), `
       + `p50 ${(ours.p50Ms / viaHive.p50Ms).toFixed(2)}, p95 ${(ours.p95Ms / viaHive.p95Ms).toFixed(2)}; `
       + `ours/direct throughput ${vsDirect.toFixed(2)} (target ≥ ${TARGET_VS_DIRECT}: ${verdict(vsDirect >= TARGET_VS_DIRECT)})`);
+    const oursCpu = cpuPerRequest.get(ours);
+    const hiveCpu = cpuPerRequest.get(viaHive);
+    if (oursCpu !== undefined && hiveCpu !== undefined) {
+      console.log(`${label}: gateway CPU per request: ours ${oursCpu.toFixed(2)} ms, Hive ${hiveCpu.toFixed(2)} ms (Hive/ours ${(hiveCpu / oursCpu).toFixed(2)})`);
+    }
   }
   const failures = Object.values(results).flatMap((row) => Object.values(row)).reduce((sum, result) => sum + result.failures, 0);
   if (failures > 0) console.log(`\n${failures} failed requests: the ratios above are not to be trusted.`);

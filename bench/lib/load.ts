@@ -52,6 +52,8 @@ export async function runLoad(options: {
    * of `body` every time: distinct requests, which a gateway cannot merge or cache.
    */
   bodyOf?: (n: number) => unknown;
+  /** Awaited between the warm-up and the measured run, e.g. to read a process's CPU time. */
+  onMeasureStart?: () => Promise<void> | void;
 }): Promise<LoadResult> {
   const url = new URL(options.url);
   const fixed = JSON.stringify(options.body);
@@ -77,6 +79,7 @@ export async function runLoad(options: {
   const warmup = { failures: 0 };
   const warmupUntil = performance.now() + (options.warmupSeconds ?? 2) * 1000;
   await Promise.all(Array.from({ length: options.concurrency }, () => loop(warmupUntil, null, warmup)));
+  await options.onMeasureStart?.();
   const latencies: number[] = [];
   const counts = { failures: 0 };
   const started = performance.now();

@@ -90,6 +90,14 @@ describe('the gateway in cluster mode (CIG_GATEWAY_WORKERS=2)', () => {
       const types = exposition.split('\n').filter((line) => line.startsWith('# TYPE ')).map((line) => line.split(' ')[2]);
       expect(new Set(types).size).toBe(types.length);
       expect(types).toContain('cig_gateway_http_requests_total');
+      // Each worker was forked with the default V8 heap limit (CIG_GATEWAY_HEAP_MB = 256;
+      // the limit adds the young generation), far below V8's own default of about a
+      // quarter of this machine's memory.
+      for (const worker of ['1', '2']) {
+        const limit = sample(exposition, `cig_gateway_process_heap_limit_bytes{worker="${worker}"}`);
+        expect(limit, worker).toBeGreaterThanOrEqual(256 * 2 ** 20);
+        expect(limit, worker).toBeLessThan(400 * 2 ** 20);
+      }
     }
   });
 

@@ -35,7 +35,7 @@ describe('loadGatewayConfig', () => {
       rateLimit: { limit: 1_200, windowSeconds: 60, trustProxyHops: 0 },
       metrics: { enabled: true },
       persistedOperations: { mode: 'open', files: [], apqCacheMiB: 16, planWarmup: true },
-      cluster: { workers: 1, shutdownTimeoutMs: 10_000 },
+      cluster: { workers: 1, shutdownTimeoutMs: 10_000, heapMb: 256 },
       tracing: { exporter: 'off' },
       responseCache: { ttlMs: 30_000, subgraphs: ['catalogue'], maxEntries: 5_000 },
     });
@@ -66,7 +66,9 @@ describe('loadGatewayConfig', () => {
   });
 
   it('reads CIG_GATEWAY_WORKERS as a number or auto (the available cores), refusing anything else', () => {
-    expect(loadGatewayConfig({ CIG_GATEWAY_WORKERS: '3', CIG_GATEWAY_SHUTDOWN_TIMEOUT_MS: '2500' }).cluster).toEqual({ workers: 3, shutdownTimeoutMs: 2_500 });
+    expect(loadGatewayConfig({ CIG_GATEWAY_WORKERS: '3', CIG_GATEWAY_SHUTDOWN_TIMEOUT_MS: '2500' }).cluster).toEqual({ workers: 3, shutdownTimeoutMs: 2_500, heapMb: 256 });
+    expect(loadGatewayConfig({ CIG_GATEWAY_HEAP_MB: '0' }).cluster.heapMb).toBe(0);
+    expect(() => loadGatewayConfig({ CIG_GATEWAY_HEAP_MB: '-1' })).toThrow(/CIG_GATEWAY_HEAP_MB/);
     expect(loadGatewayConfig({ CIG_GATEWAY_WORKERS: ' AUTO ' }, { availableParallelism: () => 6 }).cluster.workers).toBe(6);
     for (const value of ['0', '1.5', 'many', '2000']) {
       expect(() => loadGatewayConfig({ CIG_GATEWAY_WORKERS: value }), value).toThrow('CIG_GATEWAY_WORKERS: must be auto or a number of workers (1-1024)');

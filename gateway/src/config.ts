@@ -172,6 +172,12 @@ export interface ClusterConfig {
    * stop before it gives up and exits 1 (CIG_GATEWAY_SHUTDOWN_TIMEOUT_MS).
    */
   readonly shutdownTimeoutMs: number;
+  /**
+   * V8 old-space limit in MB given to worker processes (CIG_GATEWAY_HEAP_MB, default 256; 0
+   * leaves V8's default, about a quarter of the machine's memory). A single process cannot
+   * set it on itself: start it with `node --max-old-space-size=256` (docs/operations.md).
+   */
+  readonly heapMb: number;
 }
 
 /** Where OTLP traces go when no endpoint variable is set: a collector on this host (OTLP/HTTP's port). */
@@ -339,6 +345,7 @@ const envSchema = z.object({
   CIG_GATEWAY_APQ_CACHE_MIB: positiveInt(1_024).default(16),
   CIG_GATEWAY_PLAN_WARMUP: flag.default(true),
   CIG_GATEWAY_WORKERS: workers.optional(),
+  CIG_GATEWAY_HEAP_MB: z.coerce.number().int().min(0).max(65_536).default(256),
   CIG_GATEWAY_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   CIG_GATEWAY_TRACING: z.string().trim().toLowerCase().pipe(z.enum(['off', 'otlp'], 'must be off or otlp')).default('off'),
   CIG_GATEWAY_TRACING_ENDPOINT: z.string().optional(),
@@ -513,6 +520,7 @@ export function loadGatewayConfig(
     cluster: {
       workers: values.CIG_GATEWAY_WORKERS === 'auto' ? Math.max(1, (options.availableParallelism ?? availableParallelism)()) : (values.CIG_GATEWAY_WORKERS ?? 1),
       shutdownTimeoutMs: values.CIG_GATEWAY_SHUTDOWN_TIMEOUT_MS,
+      heapMb: values.CIG_GATEWAY_HEAP_MB,
     },
     tracing,
   };

@@ -32,7 +32,7 @@ else await runGateway(config, logger);
  */
 async function runPrimary(config: GatewayConfig, logger: Logger): Promise<void> {
   const log = logger.child({ role: 'primary' });
-  const { startClusterPrimary } = await import('./cluster/primary.js');
+  const [{ startClusterPrimary }, { workerExecArgv }] = await Promise.all([import('./cluster/primary.js'), import('./cluster/heap-limit.js')]);
   if (config.rateLimit.redisUrl === undefined) {
     // Workers share nothing but Redis: without it each keeps its own counters and caches.
     log.warn(
@@ -40,7 +40,10 @@ async function runPrimary(config: GatewayConfig, logger: Logger): Promise<void> 
       `CIG_REDIS_URL is not set: each of the ${config.cluster.workers} workers keeps its own rate-limit counters and response cache, so a caller may get up to ${config.cluster.workers} times the rate limit`,
     );
   }
-  log.info({ workers: config.cluster.workers }, 'starting the gateway cluster');
+  // Workers get a V8 heap limit (heap-limit.ts): a flag that only works at process start.
+  const execArgv = workerExecArgv(process.execArgv, process.env['NODE_OPTIONS'], config.cluster.heapMb);
+  cluster.setupPrimary({ execArgv });
+  log.info({ workers: config.cluster.workers, execArgv }, 'starting the gateway cluster');
   const primary = startClusterPrimary({ cluster, workers: config.cluster.workers, shutdownTimeoutMs: config.cluster.shutdownTimeoutMs, logger: log });
 
   let stopping = false;
@@ -67,10 +70,11 @@ async function runPrimary(config: GatewayConfig, logger: Logger): Promise<void> 
 /** One gateway: the whole gateway in single-process mode, or one worker of a cluster. */
 async function runGateway(config: GatewayConfig, logger: Logger): Promise<void> {
   // Imported here, so a cluster primary never loads Apollo or the tracing SDK.
-  const [{ createGateway }, { startTracing }, { createWorkerLink }] = await Promise.all([
+  const [{ createGateway }, { startTracing }, { createWorkerLink }, { hasHeapLimit }] = await Promise.all([
     import('./server.js'),
     import('./tracing/tracing.js'),
     import('./cluster/worker-link.js'),
+    import('./cluster/heap-limit.js'),
   ]);
   // Before the gateway starts, so Apollo's first spans already have a provider.
   const tracing = await startTracing({ config: config.tracing, logger, attributes: { 'process.pid': process.pid } });
@@ -94,6 +98,10 @@ async function runGateway(config: GatewayConfig, logger: Logger): Promise<void> 
     const { url } = await gateway.start();
     // In a cluster the primary announces the address once for all workers.
     if (!link) logger.info({ graphql: url, graphiql: new URL('/graphiql', url).href }, `GraphiQL: ${new URL('/graphiql', url).href}`);
+    if (!link && config.env === 'production' && config.cluster.heapMb > 0 && !hasHeapLimit(process.execArgv, process.env['NODE_OPTIONS'])) {
+      // A process cannot give itself the limit; without it V8 lets the heap grow lazily to hundreds of MB.
+      logger.warn({ heapMb: config.cluster.heapMb }, `no V8 heap limit: start the gateway with node --max-old-space-size=${config.cluster.heapMb} (docs/operations.md)`);
+    }
 
     let stopping = false;
     const shutdown = (reason: NodeJS.Signals | 'primary') => {

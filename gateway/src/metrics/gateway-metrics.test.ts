@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { createGatewayMetrics, routeOf } from './gateway-metrics.js';
 
@@ -111,6 +112,7 @@ describe('gateway metrics', () => {
       expect(sample(text, 'cig_gateway_process_uptime_seconds')).toBe(42);
       expect(sample(text, 'cig_gateway_process_resident_memory_bytes')).toBeGreaterThan(0);
       expect(sample(text, 'cig_gateway_process_heap_used_bytes')).toBeGreaterThan(0);
+      expect(sample(text, 'cig_gateway_process_heap_limit_bytes')).toBe(getHeapStatistics().heap_size_limit);
       expect(sample(text, 'cig_gateway_event_loop_lag_seconds{quantile="0.99"}')).toBeGreaterThanOrEqual(0);
     } finally {
       metrics.close();

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context.js';
 import { CIRCUIT_STATE_VALUE, createLabelCap, createMetricsRegistry, type CircuitState, type MetricsRegistry } from '@cancer-imaging/provider-kit';
@@ -126,6 +127,7 @@ export function createGatewayMetrics(options: CreateGatewayMetricsOptions = {}):
   });
   const residentMemory = registry.gauge({ name: 'cig_gateway_process_resident_memory_bytes', help: 'Resident set size in bytes.' });
   const heapUsed = registry.gauge({ name: 'cig_gateway_process_heap_used_bytes', help: 'V8 heap used in bytes.' });
+  const heapLimit = registry.gauge({ name: 'cig_gateway_process_heap_limit_bytes', help: 'V8 heap size limit in bytes (--max-old-space-size plus the young generation).' });
   const eventLoopLag = registry.gauge({
     name: 'cig_gateway_event_loop_lag_seconds',
     help: 'Event-loop delay since the previous scrape, by quantile (mean, p50, p99, max).',
@@ -139,6 +141,7 @@ export function createGatewayMetrics(options: CreateGatewayMetricsOptions = {}):
     const memory = process.memoryUsage();
     residentMemory.set({}, memory.rss);
     heapUsed.set({}, memory.heapUsed);
+    heapLimit.set({}, getHeapStatistics().heap_size_limit);
     uptimeGauge.set({}, uptime());
     // The histogram is in nanoseconds; an empty one (no sample yet) reports NaN mean.
     const seconds = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
