@@ -249,6 +249,8 @@ describe('SubgraphDataSource', () => {
       const events: Array<{ event: 'lookup' | 'offer' | 'invalidate'; fetch: SubgraphFetchDescription }> = [];
       const keyOf = (fetch: SubgraphFetchDescription) => JSON.stringify([fetch.subgraph, fetch.query, fetch.variables, fetch.callerKey ?? null]);
       const cache: SubgraphResponseCache = {
+        // As the real policy refuses other subgraphs' fetches.
+        accepts: (fetch) => fetch.subgraph === 'catalogue' && !fetch.query.includes('records'),
         async lookup(fetch) {
           events.push({ event: 'lookup', fetch });
           const answer = kept.get(keyOf(fetch));
@@ -289,6 +291,18 @@ describe('SubgraphDataSource', () => {
       expect(sample(text, 'cig_gateway_response_cache_total{subgraph="catalogue",result="hit"}')).toBe(1);
       expect(sample(text, 'cig_gateway_response_cache_total{subgraph="catalogue",result="miss"}')).toBe(2);
       expect(sample(text, 'cig_gateway_response_cache_total{subgraph="catalogue",result="stored"}')).toBe(1);
+    });
+
+    it('neither looks up nor offers a fetch the cache does not accept, and counts nothing for it', async () => {
+      const subgraph = await fake((_request, res) => answerJson(res, { data: { records: [] } }));
+      const { cache, events } = recordingCache();
+      const gauge = metrics();
+      const source = dataSource({ url: subgraph.url, responseCache: cache, metrics: gauge });
+      await source.process(processOptions('rid-1', { query: '{ records { id } }' }));
+      await source.process(processOptions('rid-2', { query: '{ records { id } }' }));
+      expect(subgraph.received).toHaveLength(2);
+      expect(events).toEqual([]);
+      expect(gauge.render()).not.toMatch(/cig_gateway_response_cache_total\{/);
     });
 
     it('keys an identified caller\'s fetches by the digest of their claims', async () => {

@@ -192,9 +192,12 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       operationType: operationType === 'mutation' ? 'mutation' : 'query',
       callerKey: context?.caller ? toCallerKey(context.caller) : undefined,
     };
+    // A query the cache would never keep (another subgraph, record-level, access data) is
+    // neither looked up, nor parsed a second time to be offered, nor counted as a miss.
+    const cacheable = cache && description?.operationType === 'query' && cache.accepts(description) ? { cache, description } : undefined;
 
-    if (cache && description?.operationType === 'query') {
-      const kept = await cache.lookup(description).catch(() => undefined);
+    if (cacheable) {
+      const kept = await cacheable.cache.lookup(cacheable.description).catch(() => undefined);
       this.metrics?.observeResponseCache(this.name, kept ? 'hit' : 'miss');
       if (kept) {
         this.restrictCachePolicy(options, undefined);
@@ -227,11 +230,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       }
       if (upstream.leader) upstream.observe(((response.errors ?? []) as ReadonlyArray<{ extensions?: unknown }>).map((error) => codeOf(error.extensions)));
       this.restrictCachePolicy(options, headerValue(answer.headers['cache-control']));
-      if (upstream.leader && cache && description?.operationType === 'query' && !response.errors?.length) {
+      if (upstream.leader && cacheable && !response.errors?.length) {
         // Not awaited: the client's answer does not wait on the store. A separate parse,
         // since the executor is about to merge other subgraphs' fields into `response`, and
         // the cache may read what it was offered after that (it serialises after an await).
-        void cache.offer(description, JSON.parse(answer.body) as SubgraphResponseBody).catch(() => undefined);
+        void cacheable.cache.offer(cacheable.description, JSON.parse(answer.body) as SubgraphResponseBody).catch(() => undefined);
         this.metrics?.observeResponseCache(this.name, 'stored');
       }
       return response;

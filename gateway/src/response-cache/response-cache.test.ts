@@ -36,6 +36,14 @@ async function fetchThrough(cache: ReturnType<typeof memoryCache>, fetch: Subgra
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('buildResponseCache over the memory store', () => {
+  it('accepts what its policy may keep and nothing else, so the data source asks no more', () => {
+    const cache = memoryCache();
+    expect(cache.accepts(providersFetch())).toBe(true);
+    expect(cache.accepts({ ...providersFetch(), subgraph: 'custom' })).toBe(false);
+    expect(cache.accepts({ ...providersFetch(), query: '{ myGrants { datasetId } }' })).toBe(false);
+    expect(cache.accepts(MUTATION)).toBe(false);
+  });
+
   it('answers a lookup of the same fetch from what was offered', async () => {
     const cache = memoryCache();
     await fetchThrough(cache, providersFetch(), answer('Demo'));

@@ -150,6 +150,15 @@ export function buildResponseCache(options: ResponseCacheOptions): ResponseCache
   };
 
   return {
+    accepts(fetch) {
+      try {
+        return policy.isCacheable(fetch);
+      } catch (error) {
+        logger.error({ err: error }, 'response cache policy failed');
+        return false;
+      }
+    },
+
     async lookup(fetch) {
       try {
         if (!policy.isCacheable(fetch)) return undefined;

@@ -29,6 +29,12 @@ export interface SubgraphResponseBody {
 }
 
 export interface SubgraphResponseCache {
+  /**
+   * Whether this query fetch may be kept at all (the policy: subgraph, root fields, never
+   * record-level). False: the data source neither looks it up nor offers its answer, so a
+   * fetch the cache would refuse costs no parse and no store round trip. Cheap and pure.
+   */
+  accepts(fetch: SubgraphFetchDescription): boolean;
   /** A kept answer for this fetch (and this caller), or undefined. Never throws: a broken store is a miss. */
   lookup(fetch: SubgraphFetchDescription): Promise<SubgraphResponseBody | undefined>;
   /** Offers a fresh answer of a query fetch; the cache keeps it only when its policy allows. Never throws. */
