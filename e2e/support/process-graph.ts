@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { freePort } from '@cancer-imaging/provider-kit';
 import type { InjectedFaults } from '@cancer-imaging/provider-kit/testing';
 import { repoPath } from '../../scripts/generate/paths.js';
-import { demoGraphServices, startService, type RunningService, type ServiceSpec } from '../../scripts/lib/services.js';
+import { demoGraphServices, pipeLines, startService, type RunningService, type ServiceSpec } from '../../scripts/lib/services.js';
 import type { FaultsSetMessage, SetFaultsMessage } from './custom-fault-process.js';
 
 /**
@@ -59,18 +59,6 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
     }
     if (Date.now() > deadline) throw new Error(`custom was not healthy at ${url} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function pipeLines(child: ChildProcess, sink: (line: string) => void): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    let buffered = '';
-    stream?.setEncoding('utf8').on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) sink(line);
-    });
   }
 }
 

@@ -3,7 +3,7 @@ import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { CALLER_HEADER, verifyCallerClaims, type CallerClaims } from '@cancer-imaging/provider-kit';
 import { GraphQLError } from 'graphql';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GatewayContext } from './context.js';
 import { createCallerHeaderSigner } from './auth/caller-header.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js';
@@ -11,6 +11,7 @@ import type { SubgraphFetchDescription, SubgraphResponseBody, SubgraphResponseCa
 import { SubgraphDataSource, classifySubgraphFailure, PUBLIC_URL_HEADER, type SubgraphDataSourceOptions } from './subgraph-data-source.js';
 import { toCallerKey } from './subgraph-transport/caller-key.js';
 import { createSubgraphTransport, type SubgraphCall, type SubgraphTransportOptions } from './subgraph-transport/subgraph-transport.js';
+import { closedAfterEachTest } from './subgraph-transport/testing/closed-after-each.js';
 import { answerJson, OK_ANSWER, startFakeSubgraph, type FakeSubgraph } from './subgraph-transport/testing/fake-subgraph.js';
 
 const silent = pino({ level: 'silent' });
@@ -19,22 +20,14 @@ const MUTATION = 'mutation M__catalogue__0 { requestAccess { id } }';
 const secret = 'subgraph-data-source-test-secret-0123456789';
 const alice: CallerClaims = { sub: 'alice', roles: ['researcher'], grants: [] };
 
-const opened: Array<{ close(): Promise<void> | void }> = [];
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((resource) => resource.close()));
-});
+const closeAfterTest = closedAfterEachTest();
 
 async function fake(...args: Parameters<typeof startFakeSubgraph>): Promise<FakeSubgraph> {
-  const subgraph = await startFakeSubgraph(...args);
-  opened.push(subgraph);
-  return subgraph;
+  return closeAfterTest(await startFakeSubgraph(...args));
 }
 
 function metrics(): GatewayMetrics {
-  const created = createGatewayMetrics();
-  opened.push(created);
-  return created;
+  return closeAfterTest(createGatewayMetrics());
 }
 
 /** A data source over its own transport (closed after the test). */
@@ -42,8 +35,7 @@ function dataSource(
   options: Partial<SubgraphDataSourceOptions> & Pick<SubgraphDataSourceOptions, 'url'>,
   transportOptions: SubgraphTransportOptions = {},
 ): SubgraphDataSource {
-  const transport = createSubgraphTransport(transportOptions);
-  opened.push(transport);
+  const transport = closeAfterTest(createSubgraphTransport(transportOptions));
   return new SubgraphDataSource({ name: 'catalogue', timeoutMs: 5_000, logger: silent, transport, ...options });
 }
 

@@ -35,6 +35,19 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Hands a child's stdout and stderr to `sink` line by line (a partial line waits for its end). */
+export function pipeLines(child: ChildProcess, sink: (line: string) => void): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = '';
+    stream?.setEncoding('utf8').on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) sink(line);
+    });
+  }
+}
+
 async function waitUntilReady(url: string, timeoutMs: number, child: ChildProcess, name: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -58,18 +71,7 @@ export async function startService(spec: ServiceSpec): Promise<RunningService> {
     env: { ...process.env, ...spec.env },
     stdio: spec.output === 'inherit' || spec.output === undefined ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
   });
-  if (typeof spec.output === 'function') {
-    const sink = spec.output;
-    for (const stream of [child.stdout, child.stderr]) {
-      let buffered = '';
-      stream?.setEncoding('utf8').on('data', (chunk: string) => {
-        buffered += chunk;
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines) sink(line);
-      });
-    }
-  }
+  if (typeof spec.output === 'function') pipeLines(child, spec.output);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const service: RunningService = {
     name: spec.name,

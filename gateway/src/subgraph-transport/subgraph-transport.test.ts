@@ -1,30 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGatewayMetrics, type GatewayMetrics } from '../metrics/gateway-metrics.js';
 import { CircuitOpenError, createSubgraphTransport, type SubgraphExchange, type SubgraphTransport, type SubgraphTransportOptions } from './subgraph-transport.js';
+import { closedAfterEachTest } from './testing/closed-after-each.js';
 import { answerJson, OK_ANSWER, startFakeSubgraph, type FakeSubgraph } from './testing/fake-subgraph.js';
 
-const opened: Array<{ close(): Promise<void> | void }> = [];
-
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((resource) => resource.close()));
-});
+const closeAfterTest = closedAfterEachTest();
 
 async function fake(...args: Parameters<typeof startFakeSubgraph>): Promise<FakeSubgraph> {
-  const subgraph = await startFakeSubgraph(...args);
-  opened.push(subgraph);
-  return subgraph;
+  return closeAfterTest(await startFakeSubgraph(...args));
 }
 
 function transport(options: SubgraphTransportOptions = {}): SubgraphTransport {
-  const created = createSubgraphTransport(options);
-  opened.push(created);
-  return created;
+  return closeAfterTest(createSubgraphTransport(options));
 }
 
 function metrics(): GatewayMetrics {
-  const created = createGatewayMetrics();
-  opened.push(created);
-  return created;
+  return closeAfterTest(createGatewayMetrics());
 }
 
 /** The value of one sample line of the exposition; undefined when absent. */
