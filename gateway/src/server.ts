@@ -115,6 +115,26 @@ interface Running {
   readonly warmup?: PlanWarmup;
 }
 
+/**
+ * Stops accepting connections and lets the requests in flight finish, so a restart or a
+ * scale-down loses no answer: idle keep-alive connections are closed as soon as they are
+ * idle (Node closes only those idle at close()), and whatever is still open after `drainMs`
+ * is cut, so a request that never ends cannot hold the stop.
+ */
+async function drainServer(server: Server, drainMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
+  const deadline = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), drainMs).unref());
+  try {
+    if ((await Promise.race([closed, deadline])) === 'late') {
+      server.closeAllConnections();
+      await closed;
+    }
+  } finally {
+    clearInterval(idleSweep);
+  }
+}
+
 /** Logs a recurring failure at most once per interval, so an outage does not flood the log. */
 function throttled(intervalMs: number, log: (error: unknown) => void): (error: unknown) => void {
   let last = 0;
@@ -515,10 +535,7 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
       running = undefined;
       if (!current) return;
       current.warmup?.stop();
-      await new Promise<void>((resolve) => {
-        current.server.close(() => resolve());
-        current.server.closeAllConnections();
-      });
+      await drainServer(current.server, Math.floor(config.cluster.shutdownTimeoutMs / 2));
       await current.apollo.stop();
       // After Apollo: no operation is left to wait on a subgraph answer.
       await current.transport.close();

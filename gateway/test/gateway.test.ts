@@ -404,6 +404,34 @@ describe('gateway in development and with a slow subgraph', () => {
     }
   });
 
+  it('lets a request in flight finish when it stops, and takes no new one', async () => {
+    const { gateway } = startGateway(federation, { CIG_GATEWAY_SHUTDOWN_TIMEOUT_MS: '10000' });
+    const { url } = await gateway.start();
+    const inFlight = post(url, '{ providers { id slow } }');
+    // The slow field is still being resolved when the stop begins.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stopping = gateway.stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(fetch(url, { method: 'POST' })).rejects.toThrow();
+    const { status, body } = await inFlight;
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    expect((body.data as { providers: Array<{ slow: string | null }> }).providers.every((provider) => provider.slow !== null)).toBe(true);
+    await stopping;
+  });
+
+  it('cuts a request still running when the drain time is up, instead of waiting for it', async () => {
+    // Drain is half the shutdown timeout: 600 ms, shorter than the slow field's 1.5 s.
+    const { gateway } = startGateway(federation, { CIG_GATEWAY_SHUTDOWN_TIMEOUT_MS: '1200' });
+    const { url } = await gateway.start();
+    const inFlight = post(url, '{ providers { id slow } }').then(() => 'answered', () => 'cut');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const startedAt = Date.now();
+    await gateway.stop();
+    expect(Date.now() - startedAt).toBeLessThan(SLOW_FIELD_DELAY_MS);
+    expect(await inFlight).toBe('cut');
+  });
+
   it('reads the supergraph from config.supergraphPath when no SDL is given, and stops cleanly', async () => {
     const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
