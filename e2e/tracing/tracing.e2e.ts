@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postGraphQLOnNewConnection, startDemoSubgraphs, startGatewayProcess, type DemoSubgraphs } from '../support/gateway-process.js';
+import { requestOnNewConnection, startDemoSubgraphs, startGatewayProcess, type DemoSubgraphs } from '../support/gateway-process.js';
 
 // Tracing as deployed: gateway/src/main.ts as its own process over the real demo
 // subgraphs, sending OTLP/HTTP JSON to a fake collector in this process.
@@ -58,12 +58,21 @@ const attribute = (attributes: readonly OtlpAttribute[] | undefined, key: string
   return value === undefined ? undefined : Object.values(value)[0];
 };
 
-/** Runs the operation once through a gateway started with `env`, then stops it with SIGTERM. */
+/** The client's own trace, which the gateway's spans must join. */
+const CLIENT_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CLIENT_SPAN_ID = '00f067aa0ba902b7';
+
+/** Runs the operation once through a gateway started with `env`, as part of the client's trace, then stops it with SIGTERM. */
 async function runOnce(env: Record<string, string>): Promise<void> {
   const gateway = await startGatewayProcess({ ...subgraphs.gatewayEnv, ...env });
   try {
-    const { status, body } = await postGraphQLOnNewConnection(gateway.base, QUERY, { filter: { text: SECRET_VARIABLE } });
-    expect(status).toBe(200);
+    const response = await requestOnNewConnection(`${gateway.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${CLIENT_TRACE_ID}-${CLIENT_SPAN_ID}-01` },
+      body: JSON.stringify({ query: QUERY, variables: { filter: { text: SECRET_VARIABLE } } }),
+    });
+    const body = JSON.parse(response.body) as { errors?: unknown[] };
+    expect(response.status).toBe(200);
     expect(body.errors).toBeUndefined();
     gateway.child.kill('SIGTERM');
     expect(await gateway.exited).toBe(0);
@@ -95,6 +104,9 @@ describe('gateway tracing (CIG_GATEWAY_TRACING)', () => {
       const request = spans.find((span) => span.name === 'gateway.request' && attribute(span.attributes, 'graphql.operation.name') === 'TracedSearch');
       expect(request, spans.map((span) => span.name).join(', ')).toBeDefined();
       expect(attribute(request!.attributes, 'graphql.operation.type')).toBe('query');
+      // The client's traceparent: the gateway's spans continue its trace, under its span.
+      expect(request!.traceId).toBe(CLIENT_TRACE_ID);
+      expect(request!.parentSpanId).toBe(CLIENT_SPAN_ID);
       const trace = spans.filter((span) => span.traceId === request!.traceId);
       expect(new Set(trace.map((span) => span.name))).toEqual(
         new Set(['gateway.request', 'gateway.validate', 'gateway.plan', 'gateway.execute', 'gateway.fetch', 'gateway.postprocessing']),

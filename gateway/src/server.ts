@@ -39,6 +39,7 @@ import { createPlanWarmup, type PlanWarmup } from './plan-warmup.js';
 import { createResponseCache, type ResponseCache } from './response-cache/response-cache.js';
 import type { SubgraphResponseCache } from './response-cache/types.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { withIncomingTraceContext } from './tracing/tracing.js';
 import { createSubgraphTransport, type SubgraphCall, type SubgraphTransport } from './subgraph-transport/subgraph-transport.js';
 import type { SubgraphEndpoint } from './supergraph.js';
 import { createSupergraphSource, type SupergraphReload, type SupergraphSource } from './supergraph-reload.js';
@@ -202,10 +203,12 @@ export function createGateway(options: CreateGatewayOptions): Gateway {
         return;
       }
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: async () => context,
-    });
+    const response = await withIncomingTraceContext(req.headers, () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () => context,
+      }),
+    );
     await writeGraphQLResponse(res, response);
   }
 

@@ -1,4 +1,4 @@
-import { context, propagation, trace, type Context, type TextMapSetter } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace, type Context, type TextMapSetter } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import type { TracingConfig } from '../config.js';
@@ -110,4 +110,13 @@ const headerSetter: TextMapSetter<TraceHeaders> = {
  */
 export function injectTraceContext(headers: TraceHeaders, from: Context = context.active()): void {
   propagation.inject(from, headers, headerSetter);
+}
+
+/**
+ * Runs `work` inside the trace a client's request carries (its `traceparent`), so the
+ * gateway's spans join the caller's trace instead of starting one of their own. With
+ * tracing off no propagator is registered: `work` runs as it is.
+ */
+export function withIncomingTraceContext<T>(headers: Readonly<Record<string, string | string[] | undefined>>, work: () => T): T {
+  return context.with(propagation.extract(ROOT_CONTEXT, headers), work);
 }
