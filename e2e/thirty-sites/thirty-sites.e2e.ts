@@ -48,11 +48,12 @@ beforeAll(async () => {
   reference = await createCustomSubgraph({ registry, cacheDir, pseudonymSecret: 'thirty-sites-reference-0123456789', logger: pino({ level: 'silent' }) });
   // Warm-up with other criteria: the gateway plans the operation (plans are cached by its
   // text, the criteria are variables) and opens its connections once, as in a running
-  // deployment. A cold first query costs a further 40-100 ms here, none of it the sites'.
-  // Planning is no longer most of it: start() plans the persisted operations (which also
-  // warms the planner), and even the SDK's CohortBySite, whose plan is then ready, took
-  // 1.16-1.56 s as the first query against 1.02-1.09 s after, on a loaded 2-core machine
-  // (docs/persisted-operations.md): first connections and first execution remain.
+  // deployment. start() now plans the persisted operations too, and on a quiet machine the
+  // cold first query measured 1070-1090 ms against D = 1000 (3 runs): within D + 100 ms,
+  // but by 10-30 ms, which a CI run sharing 2 cores with other test files would not keep.
+  // What a cold first query pays over a warm one (D + 16-45 ms) is first executions: the
+  // custom subgraph's first SQLite reads, reader threads and 30 site descriptions, and the
+  // gateway's first run of its request path; not split further.
   await cohortsThroughGateway({});
 }, 60_000);
 
