@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { CALLER_HEADER, verifyCallerClaims, type CallerClaims } from '@cancer-imaging/provider-kit';
 import { GraphQLError } from 'graphql';
 import { pino } from 'pino';
@@ -10,6 +12,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './metrics/gateway-met
 import type { SubgraphFetchDescription, SubgraphResponseBody, SubgraphResponseCache } from './response-cache/types.js';
 import { SubgraphDataSource, classifySubgraphFailure, PUBLIC_URL_HEADER, type SubgraphDataSourceOptions } from './subgraph-data-source.js';
 import { toCallerKey } from './subgraph-transport/caller-key.js';
+import { startTracing } from './tracing/tracing.js';
 import { createSubgraphTransport, type SubgraphCall, type SubgraphTransportOptions } from './subgraph-transport/subgraph-transport.js';
 import { closedAfterEachTest } from './subgraph-transport/testing/closed-after-each.js';
 import { answerJson, OK_ANSWER, startFakeSubgraph, type FakeSubgraph } from './subgraph-transport/testing/fake-subgraph.js';
@@ -325,6 +328,33 @@ describe('SubgraphDataSource', () => {
       (fresh.data as { providers: Array<Record<string, unknown>> }).providers[0]!['cohort'] = { subjects: 12 };
       expect((await source.process(processOptions('rid-2'))).data).toEqual({ providers: [{ id: 'p1' }] });
       expect(subgraph.received).toHaveLength(1);
+    });
+  });
+
+  describe('trace context', () => {
+    it('sends the active span as traceparent when tracing is on, and merges traced anonymous fetches all the same', async () => {
+      const tracing = await startTracing({ config: { exporter: 'otlp', endpoint: 'http://127.0.0.1:9/v1/traces', serviceName: 'test' }, logger: silent, exporter: new InMemorySpanExporter() });
+      try {
+        const subgraph = await fake(async (_request, res) => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          answerJson(res, OK_ANSWER);
+        });
+        const source = dataSource({ url: subgraph.url });
+        // Two requests, each in a span of its own (as Apollo's gateway.fetch): one subgraph call.
+        const traced = () => trace.getTracer('test').startActiveSpan('gateway.fetch', (span) =>
+          source.process(processOptions(`rid-${span.spanContext().spanId}`)).finally(() => span.end()).then(() => span.spanContext()));
+        const [first] = await Promise.all([traced(), traced()]);
+        expect(subgraph.received).toHaveLength(1);
+        expect(subgraph.received[0]?.headers['traceparent']).toBe(`00-${first.traceId}-${first.spanId}-01`);
+      } finally {
+        await tracing.shutdown();
+      }
+    });
+
+    it('sends no traceparent when tracing is off', async () => {
+      const subgraph = await fake();
+      await dataSource({ url: subgraph.url }).process(processOptions('rid-t'));
+      expect(subgraph.received[0]?.headers['traceparent']).toBeUndefined();
     });
   });
 
