@@ -1,5 +1,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import type { CircuitState } from '@cancer-imaging/provider-kit';
 import { createGatewayMetrics, routeOf } from './gateway-metrics.js';
 
 /** The value of one sample line, e.g. `name{a="b"}`; undefined when absent. */
@@ -39,10 +40,12 @@ describe('gateway metrics', () => {
   it('exports each subgraph\'s circuit state as 0 closed, 1 half-open, 2 open, and counts rejections, retries, merged fetches and cache results', () => {
     const metrics = createGatewayMetrics();
     try {
-      metrics.observeCircuitState('catalogue', 'closed');
-      metrics.observeCircuitState('custom', 'open');
-      metrics.observeCircuitState('xnat', 'open');
-      metrics.observeCircuitState('xnat', 'half-open');
+      const xnat: { state: CircuitState } = { state: 'open' };
+      metrics.watchCircuit('catalogue', { state: 'closed' });
+      metrics.watchCircuit('custom', { state: 'open' });
+      metrics.watchCircuit('xnat', xnat);
+      // Read when scraped, not when watched.
+      xnat.state = 'half-open';
       metrics.observeCircuitRejection('custom');
       metrics.observeCircuitRejection('custom');
       metrics.observeRetry('catalogue');

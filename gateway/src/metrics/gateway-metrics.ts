@@ -39,8 +39,11 @@ export interface SubgraphMetrics {
    * followers and circuit rejections made no call and are counted apart.
    */
   observeCall(subgraph: string, seconds: number, errorCodes: readonly string[]): void;
-  /** The subgraph's circuit is now in `state` (also told once when the subgraph is first known). */
-  observeCircuitState(subgraph: string, state: CircuitState): void;
+  /**
+   * The subgraph's circuit, read at every scrape (as the kit's site metrics do): an open
+   * circuit shows half-open once its cool-down is over, with no request and no timer.
+   */
+  watchCircuit(subgraph: string, circuit: { readonly state: CircuitState }): void;
   /** A fetch failed at once because the subgraph's circuit was open. */
   observeCircuitRejection(subgraph: string): void;
   /** A fetch was tried again. */
@@ -137,6 +140,10 @@ export function createGatewayMetrics(options: CreateGatewayMetricsOptions = {}):
 
   const loop = monitorEventLoopDelay({ resolution: 20 });
   loop.enable();
+  const circuits = new Map<string, { readonly state: CircuitState }>();
+  registry.beforeRender(() => {
+    for (const [subgraph, circuit] of circuits) circuitState.set({ subgraph }, CIRCUIT_STATE_VALUE[circuit.state]);
+  });
   registry.beforeRender(() => {
     const memory = process.memoryUsage();
     residentMemory.set({}, memory.rss);
@@ -161,8 +168,9 @@ export function createGatewayMetrics(options: CreateGatewayMetricsOptions = {}):
       subgraphDuration.observe({ subgraph }, seconds);
       for (const code of errorCodes) subgraphErrors.inc({ subgraph, code: subgraphErrorCode(code) });
     },
-    observeCircuitState(subgraph, state) {
-      circuitState.set({ subgraph }, CIRCUIT_STATE_VALUE[state]);
+    watchCircuit(subgraph, circuit) {
+      circuits.set(subgraph, circuit);
+      circuitState.set({ subgraph }, CIRCUIT_STATE_VALUE[circuit.state]);
     },
     observeCircuitRejection(subgraph) {
       circuitRejections.inc({ subgraph });

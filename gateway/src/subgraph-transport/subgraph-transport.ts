@@ -115,7 +115,6 @@ export function createSubgraphTransport(options: SubgraphTransportOptions = {}):
   const pools = new Map<string, Pool>();
   const targets = new Map<string, Target>();
   const subgraphs = new Map<string, SubgraphState>();
-  const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
   function stateOf(subgraph: string): SubgraphState {
@@ -124,24 +123,14 @@ export function createSubgraphTransport(options: SubgraphTransportOptions = {}):
     const breaker: CircuitBreaker = createCircuitBreaker({
       ...options.circuit,
       onStateChange(next, previous) {
-        metrics?.observeCircuitState(subgraph, next);
         const line = { subgraph, circuit: next, previous };
         if (next === 'open') logger?.warn({ ...line, openMs }, 'subgraph circuit open: calls fail at once until a probe succeeds');
         else logger?.info(line, 'subgraph circuit changed');
-        if (next !== 'open' || closed) return;
-        // The breaker turns half-open only when asked; ask when the cool-down ends, so the
-        // gauge does not say "open" for as long as no request comes.
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          void breaker.state;
-        }, openMs + 1);
-        timer.unref();
-        timers.add(timer);
       },
     });
     state = { breaker, budget: createRetryBudget(options.retryBudget) };
     subgraphs.set(subgraph, state);
-    metrics?.observeCircuitState(subgraph, breaker.state);
+    metrics?.watchCircuit(subgraph, breaker);
     return state;
   }
 
@@ -236,8 +225,6 @@ export function createSubgraphTransport(options: SubgraphTransportOptions = {}):
     send,
     async close() {
       closed = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
       const all = [...pools.values()];
       pools.clear();
       targets.clear();
